@@ -1,0 +1,125 @@
+package org.netspec.dsl;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.netspec.dsl.diag.Code;
+import org.netspec.dsl.diag.Diagnostics;
+import org.netspec.dsl.diag.Pos;
+import org.netspec.dsl.diag.SourceText;
+import org.netspec.dsl.elab.Elaborator;
+import org.netspec.dsl.elab.Names;
+import org.netspec.dsl.elab.Unit;
+import org.netspec.dsl.ir.ModelGraph;
+import org.netspec.dsl.ir.Shape;
+import org.netspec.dsl.syntax.Definition;
+import org.netspec.dsl.syntax.SpecFile;
+import org.netspec.dsl.syntax.SpecParser;
+
+/** Checked spec files, ready to elaborate models from. */
+public final class Program {
+    private final Diagnostics diagnostics;
+    private final List<Unit> roots;
+    private final boolean failed;
+
+    Program(Diagnostics diagnostics, List<Unit> roots, boolean failed) {
+        this.diagnostics = diagnostics;
+        this.roots = List.copyOf(roots);
+        this.failed = failed;
+    }
+
+    public Diagnostics diagnostics() {
+        return diagnostics;
+    }
+
+    public boolean ok() {
+        return !failed && !diagnostics.hasErrors();
+    }
+
+    public List<SpecFile> files() {
+        return roots.stream().map(Unit::file).toList();
+    }
+
+    /** Models defined in the root files, in order. */
+    public List<Definition.Model> models() {
+        List<Definition.Model> models = new ArrayList<>();
+        for (Unit unit : roots) {
+            for (Definition def : unit.file().definitions()) {
+                if (def instanceof Definition.Model m) {
+                    models.add(m);
+                }
+            }
+        }
+        return models;
+    }
+
+    /** Elaborates every model of the root files at its declared input; models without one are skipped. */
+    public List<ModelGraph> elaborateAll() {
+        List<ModelGraph> graphs = new ArrayList<>();
+        for (Unit unit : roots) {
+            for (Definition def : unit.file().definitions()) {
+                if (def instanceof Definition.Model m && hasInput(unit, m)) {
+                    Elaborator.elaborate(m.name(), unit, m.value(), m.input().map(s -> new Shape(s.dims())),
+                            m.pos(), diagnostics).ifPresent(graphs::add);
+                }
+            }
+        }
+        return graphs;
+    }
+
+    private static boolean hasInput(Unit unit, Definition.Model m) {
+        if (m.input().isPresent()) {
+            return true;
+        }
+        // The network's own default input counts too.
+        if (m.value() instanceof org.netspec.dsl.syntax.Expr.Call c
+                && c.callee() instanceof org.netspec.dsl.syntax.Expr.Name n
+                && unit.visible().get(n.name()) != null
+                && unit.visible().get(n.name()).def() instanceof Definition.Network net) {
+            return net.input().isPresent();
+        }
+        return false;
+    }
+
+    /**
+     * Elaborates a model named in the first root file, or a call written in the language
+     * ({@code ResNet(block: BasicBlock, stages: [2, 2, 2, 2], filters: 16, classes: 10)}).
+     */
+    public Optional<ModelGraph> elaborate(String modelOrCall, Optional<Shape> input) {
+        if (!ok() || roots.isEmpty()) {
+            return Optional.empty();
+        }
+        Unit unit = roots.get(0);
+        String trimmed = modelOrCall.strip();
+        if (trimmed.matches("[A-Za-z_][A-Za-z_0-9]*")) {
+            Unit.Owned owned = unit.visible().get(trimmed);
+            if (owned != null && owned.def() instanceof Definition.Model m) {
+                return Elaborator.elaborate(m.name(), owned.unit(), m.value(),
+                        input.or(() -> m.input().map(s -> new Shape(s.dims()))), m.pos(), diagnostics);
+            }
+            if (owned == null) {
+                List<String> models = unit.visible().values().stream()
+                        .filter(o -> o.def() instanceof Definition.Model).map(o -> o.def().name()).sorted().toList();
+                diagnostics.error(Code.NS050, Pos.of("<command line>", 1, 1), "no model '" + trimmed + "' in "
+                        + unit.file().path() + Names.suggestion(trimmed, models)
+                        + (models.isEmpty() ? "" : " (models: " + String.join(", ", models) + ")"));
+                return Optional.empty();
+            }
+        }
+        // A call: parse it as the right-hand side of a model in a file that sees the root's definitions.
+        String text = "model Main = " + trimmed + ";";
+        Diagnostics local = diagnostics;
+        Optional<SpecFile> parsed = SpecParser.parse(new SourceText("<command line>", text), local);
+        if (parsed.isEmpty()) {
+            return Optional.empty();
+        }
+        Definition.Model main = (Definition.Model) parsed.get().definitions().get(0);
+        Unit cli = new Unit(parsed.get());
+        for (Map.Entry<String, Unit.Owned> e : unit.visible().entrySet()) {
+            cli.visible().put(e.getKey(), e.getValue());
+        }
+        String name = trimmed.contains("(") ? trimmed.substring(0, trimmed.indexOf('(')).strip() : trimmed;
+        return Elaborator.elaborate(name, cli, main.value(), input, main.pos(), local);
+    }
+}
