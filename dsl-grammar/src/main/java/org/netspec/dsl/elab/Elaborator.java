@@ -424,10 +424,12 @@ public final class Elaborator {
             return error(Code.NS030, p.input().pos(), "-> needs a tensor on its left, got " + input.typeName());
         }
         LayerV layer = asLayer(step, p.step().pos(), frame);
-        if (layer == null && !(step instanceof DefV) && !(step instanceof OpV)) {
-            return error(Code.NS034, p.step().pos(), "-> needs an op or block on its right, got " + step.typeName());
+        if (layer == null) {
+            // A bare op or block that failed to configure has reported why already.
+            return step instanceof DefV || step instanceof OpV ? new ErrorV()
+                    : error(Code.NS034, p.step().pos(), "-> needs an op or block on its right, got " + step.typeName());
         }
-        return apply(layer, List.of(t), label, p.step().pos(), frame);
+        return apply(layer, List.of(t), label, p.label().map(Expr.Label::pos).orElse(p.step().pos()), frame);
     }
 
     /** A configured layer, configuring a bare op or block with its defaults; null otherwise. */

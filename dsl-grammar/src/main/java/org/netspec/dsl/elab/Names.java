@@ -10,9 +10,13 @@ public final class Names {
     public static Optional<String> closest(String name, Collection<String> candidates) {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
-        int limit = Math.max(1, name.length() / 3);
+        // One- and two-letter names are too short for a typo to tell which name was meant.
+        int limit = name.length() <= 2 ? 0 : Math.max(1, name.length() / 3);
         for (String candidate : candidates.stream().sorted().toList()) {
             int d = distance(name.toLowerCase(), candidate.toLowerCase());
+            if (candidate.length() >= 3 && name.startsWith(candidate) || name.length() >= 3 && candidate.startsWith(name)) {
+                d = Math.min(d, limit); // `integer` for `int`, `bat` for `batchnorm`
+            }
             if (d <= limit && d < bestDistance) {
                 best = candidate;
                 bestDistance = d;
