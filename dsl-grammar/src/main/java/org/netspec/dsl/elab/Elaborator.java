@@ -426,7 +426,7 @@ public final class Elaborator {
         LayerV layer = asLayer(step, p.step().pos(), frame);
         if (layer == null) {
             // A bare op or block that failed to configure has reported why already.
-            return step instanceof DefV || step instanceof OpV ? new ErrorV()
+            return step instanceof DefV || step instanceof OpV || step instanceof PartialV ? new ErrorV()
                     : error(Code.NS034, p.step().pos(), "-> needs an op or block on its right, got " + step.typeName());
         }
         return apply(layer, List.of(t), label, p.label().map(Expr.Label::pos).orElse(p.step().pos()), frame);
@@ -439,6 +439,9 @@ public final class Elaborator {
         }
         if (v instanceof DefV || v instanceof OpV) {
             return configure(v, List.of(), pos, frame);
+        }
+        if (v instanceof PartialV partial) {
+            return configure(partial.def(), partial.args(), pos, frame);
         }
         return null;
     }
@@ -466,12 +469,12 @@ public final class Elaborator {
 
     private Value call(Expr.Call c, Scope scope, Frame frame) {
         Value callee = eval(c.callee(), scope, frame);
-        List<Arg> args = new ArrayList<>();
+        List<BoundArg> args = new ArrayList<>();
         boolean failed = callee instanceof ErrorV;
         for (Expr.Arg a : c.args()) {
             Value v = eval(a.value(), scope, frame);
             failed |= v instanceof ErrorV;
-            args.add(new Arg(a, v));
+            args.add(new BoundArg(a, v));
         }
         if (failed) {
             return new ErrorV();
@@ -482,6 +485,19 @@ public final class Elaborator {
         if (callee instanceof LayerV layer) {
             List<TensorV> inputs = tensorsOnly(args, c);
             return inputs == null ? new ErrorV() : apply(layer, inputs, Optional.empty(), c.pos(), frame);
+        }
+        if (callee instanceof PartialV partial) {
+            int n = leadingTensors(args, 1);
+            List<BoundArg> all = new ArrayList<>(partial.args());
+            all.addAll(args.subList(n, args.size()));
+            LayerV layer = configure(partial.def(), all, c.pos(), frame);
+            if (layer == null) {
+                return new ErrorV();
+            }
+            return n == 0 ? layer : apply(layer, tensors(args.subList(0, n)), Optional.empty(), c.pos(), frame);
+        }
+        if (callee instanceof DefV def && isPartial(def, args)) {
+            return new PartialV(def, args);
         }
         if (callee instanceof OpV || callee instanceof DefV) {
             int n = leadingTensors(args, callee instanceof OpV op ? op.op().inputs() : 1);
@@ -494,9 +510,19 @@ public final class Elaborator {
         return error(Code.NS034, c.callee().pos(), callee.typeName() + " is not callable");
     }
 
-    private record Arg(Expr.Arg syntax, Value value) {}
+    
+    /** Only keyword arguments, and a required parameter left without one: a partial application. */
+    private static boolean isPartial(DefV def, List<BoundArg> args) {
+        if (args.isEmpty() || args.stream().anyMatch(a -> a.syntax().name().isEmpty())) {
+            return false;
+        }
+        List<Definition.Param> params = def.def() instanceof Definition.Block b ? b.params()
+                : ((Definition.Network) def.def()).params();
+        return params.stream().anyMatch(p -> p.defaultValue().isEmpty()
+                && args.stream().noneMatch(a -> a.syntax().name().get().equals(p.name())));
+    }
 
-    private static int leadingTensors(List<Arg> args, int max) {
+    private static int leadingTensors(List<BoundArg> args, int max) {
         int n = 0;
         while (n < args.size() && n < max && args.get(n).syntax().name().isEmpty() && args.get(n).value() instanceof TensorV) {
             n++;
@@ -504,13 +530,13 @@ public final class Elaborator {
         return n;
     }
 
-    private static List<TensorV> tensors(List<Arg> args) {
+    private static List<TensorV> tensors(List<BoundArg> args) {
         return args.stream().map(a -> (TensorV) a.value()).toList();
     }
 
-    private List<TensorV> tensorsOnly(List<Arg> args, Expr.Call c) {
+    private List<TensorV> tensorsOnly(List<BoundArg> args, Expr.Call c) {
         List<TensorV> out = new ArrayList<>();
-        for (Arg a : args) {
+        for (BoundArg a : args) {
             if (a.syntax().name().isPresent() || !(a.value() instanceof TensorV t)) {
                 error(Code.NS030, a.syntax().pos(), "a configured layer takes only tensors, got "
                         + (a.syntax().name().isPresent() ? "keyword argument '" + a.syntax().name().get() + "'"
@@ -524,8 +550,8 @@ public final class Elaborator {
 
     // ---------------------------------------------------------------- functions
 
-    private Value function(String name, Expr.Call c, List<Arg> args) {
-        for (Arg a : args) {
+    private Value function(String name, Expr.Call c, List<BoundArg> args) {
+        for (BoundArg a : args) {
             if (a.syntax().name().isPresent()) {
                 return error(Code.NS024, a.syntax().pos(), name + "() takes no keyword arguments");
             }
@@ -586,7 +612,7 @@ public final class Elaborator {
                     return error(Code.NS031, c.pos(), name + "() needs at least 1 argument");
                 }
                 List<Value> values = args.size() == 1 && args.get(0).value() instanceof ListV l ? l.items()
-                        : args.stream().map(Arg::value).toList();
+                        : args.stream().map(BoundArg::value).toList();
                 long best = 0;
                 for (int i = 0; i < values.size(); i++) {
                     if (!(values.get(i) instanceof IntV v)) {
@@ -604,7 +630,7 @@ public final class Elaborator {
     /** A parameter of an op or a block as argument binding sees it. */
     private record Formal(String name, Ops.Type type, boolean required, Expr defaultExpr, Value defaultValue) {}
 
-    private LayerV configure(Value callee, List<Arg> args, Pos pos, Frame frame) {
+    private LayerV configure(Value callee, List<BoundArg> args, Pos pos, Frame frame) {
         String what;
         List<Formal> formals = new ArrayList<>();
         Unit defUnit = null;
@@ -630,7 +656,7 @@ public final class Elaborator {
         Map<String, Value> bound = new LinkedHashMap<>();
         boolean ok = true;
         int positional = 0;
-        for (Arg a : args) {
+        for (BoundArg a : args) {
             Formal formal;
             if (a.syntax().name().isEmpty()) {
                 if (positional >= formals.size()) {
@@ -712,7 +738,7 @@ public final class Elaborator {
                     ? new SizeV(List.of((int) i.value(), (int) i.value())) : null;
             case INIT -> v instanceof EnumV e && e.kind().equals("init") ? v : null;
             case AXES -> v instanceof EnumV e && e.kind().equals("axes") ? v : null;
-            case BLOCK -> v instanceof DefV ? v : null;
+            case BLOCK -> v instanceof DefV || v instanceof PartialV ? v : null;
             case INT_LIST -> v instanceof ListV l && l.items().stream().allMatch(i -> i instanceof IntV) ? v : null;
             case FLOAT_LIST -> v instanceof ListV l && l.items().stream().allMatch(Elaborator::isNumber)
                     ? new ListV(l.items().stream().map(i -> (Value) new FloatV(number(i))).toList()) : null;
@@ -977,6 +1003,9 @@ public final class Elaborator {
             return l.items().stream().map(Elaborator::export).toList();
         } else if (v instanceof DefV d) {
             return d.def().name();
+        } else if (v instanceof PartialV p) {
+            List<String> args = p.args().stream().map(a -> a.syntax().name().orElse("") + ": " + export(a.value())).toList();
+            return p.def().def().name() + "(" + String.join(", ", args) + ")";
         } else if (v instanceof OpV o) {
             return o.op().name();
         }

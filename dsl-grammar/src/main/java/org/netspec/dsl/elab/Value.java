@@ -70,6 +70,19 @@ sealed interface Value {
         }
     }
 
+    /**
+     * A block with some keyword arguments bound and required ones still missing
+     * ({@code Bottleneck(base_width: 128)}); passed as a {@code block} and completed by a later call.
+     */
+    record PartialV(DefV def, List<BoundArg> args) implements Value {
+        public String typeName() {
+            return "block";
+        }
+    }
+
+    /** An argument as written, with its evaluated value. */
+    record BoundArg(org.netspec.dsl.syntax.Expr.Arg syntax, Value value) {}
+
     /** A built-in op, not yet configured. */
     record OpV(Ops.Op op) implements Value {
         public String typeName() {
