@@ -90,19 +90,24 @@ public final class Program {
         if (!ok() || roots.isEmpty()) {
             return Optional.empty();
         }
-        Unit unit = roots.get(0);
+        // Definitions of every root file are in scope; on a clash the earlier file wins.
+        Unit scope = new Unit(roots.get(0).file());
+        for (Unit root : roots) {
+            root.visible().forEach(scope.visible()::putIfAbsent);
+        }
         String trimmed = modelOrCall.strip();
         if (trimmed.matches("[A-Za-z_][A-Za-z_0-9]*")) {
-            Unit.Owned owned = unit.visible().get(trimmed);
+            Unit.Owned owned = scope.visible().get(trimmed);
             if (owned != null && owned.def() instanceof Definition.Model m) {
                 return Elaborator.elaborate(m.name(), owned.unit(), m.value(),
                         input.or(() -> m.input().map(s -> new Shape(s.dims()))), m.pos(), diagnostics);
             }
             if (owned == null) {
-                List<String> models = unit.visible().values().stream()
+                List<String> models = scope.visible().values().stream()
                         .filter(o -> o.def() instanceof Definition.Model).map(o -> o.def().name()).sorted().toList();
                 diagnostics.error(Code.NS050, Pos.of("<command line>", 1, 1), "no model '" + trimmed + "' in "
-                        + unit.file().path() + Names.suggestion(trimmed, models)
+                        + String.join(", ", roots.stream().map(r -> r.file().path()).toList())
+                        + Names.suggestion(trimmed, models)
                         + (models.isEmpty() ? "" : " (models: " + String.join(", ", models) + ")"));
                 return Optional.empty();
             }
@@ -116,7 +121,7 @@ public final class Program {
         }
         Definition.Model main = (Definition.Model) parsed.get().definitions().get(0);
         Unit cli = new Unit(parsed.get());
-        for (Map.Entry<String, Unit.Owned> e : unit.visible().entrySet()) {
+        for (Map.Entry<String, Unit.Owned> e : scope.visible().entrySet()) {
             cli.visible().put(e.getKey(), e.getValue());
         }
         String name = trimmed.contains("(") ? trimmed.substring(0, trimmed.indexOf('(')).strip() : trimmed;

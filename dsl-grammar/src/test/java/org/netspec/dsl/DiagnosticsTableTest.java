@@ -120,6 +120,11 @@ class DiagnosticsTableTest {
                         "t.net:2:15: error[NS032]: missing argument 'filters' of conv"),
                 DiagnosticCase.of("argument twice", net("3x8x8", "  return x -> conv(8, 3x3, filters: 8)"),
                         "t.net:2:28: error[NS033]: argument 'filters' of conv is given twice"),
+                DiagnosticCase.of("partial block argument given again",
+                        "block B(filters: int, stride: int = 1) { return x }\n"
+                                + "network N(block: block) input 3x8x8 {\n  return x -> block(4, stride: 2)\n}\n"
+                                + "model M = N(block: B(stride: 1));\n",
+                        "t.net:3:24: error[NS033]: argument 'stride' of B is given twice"),
                 DiagnosticCase.of("not callable", "network N(n: int = 2) input 3x8x8 {\n  return x -> n(3)\n}\nmodel M = N();\n",
                         "t.net:2:15: error[NS034]: int is not callable"),
                 DiagnosticCase.of("zero filters", net("3x8x8", "  return x -> conv(0, 3x3)"),
