@@ -2,7 +2,6 @@ package org.netspec.dsl;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.netspec.dsl.diag.Code;
 import org.netspec.dsl.diag.Diagnostics;
@@ -14,6 +13,7 @@ import org.netspec.dsl.elab.Unit;
 import org.netspec.dsl.ir.ModelGraph;
 import org.netspec.dsl.ir.Shape;
 import org.netspec.dsl.syntax.Definition;
+import org.netspec.dsl.syntax.Expr;
 import org.netspec.dsl.syntax.SpecFile;
 import org.netspec.dsl.syntax.SpecParser;
 
@@ -112,19 +112,12 @@ public final class Program {
                 return Optional.empty();
             }
         }
-        // A call: parse it as the right-hand side of a model in a file that sees the root's definitions.
-        String text = "model Main = " + trimmed + ";";
-        Diagnostics local = diagnostics;
-        Optional<SpecFile> parsed = SpecParser.parse(new SourceText("<command line>", text), local);
-        if (parsed.isEmpty()) {
+        // A call: parse it on its own and evaluate it where the root files' definitions are visible.
+        Optional<Expr> call = SpecParser.parseExpression(new SourceText("<command line>", trimmed), diagnostics);
+        if (call.isEmpty()) {
             return Optional.empty();
         }
-        Definition.Model main = (Definition.Model) parsed.get().definitions().get(0);
-        Unit cli = new Unit(parsed.get());
-        for (Map.Entry<String, Unit.Owned> e : scope.visible().entrySet()) {
-            cli.visible().put(e.getKey(), e.getValue());
-        }
         String name = trimmed.contains("(") ? trimmed.substring(0, trimmed.indexOf('(')).strip() : trimmed;
-        return Elaborator.elaborate(name, cli, main.value(), input, main.pos(), local);
+        return Elaborator.elaborate(name, scope, call.get(), input, call.get().pos(), diagnostics);
     }
 }

@@ -7,6 +7,8 @@ parser grammar NetSpecParser;
 options { tokenVocab = NetSpecLexer; }
 
 file        : packageDecl? importDecl* definition* EOF ;
+/** A model written on the command line: `ResNet(block: BasicBlock, stages: [2, 2, 2, 2])`. */
+standaloneExpr : expr EOF ;
 packageDecl : PACKAGE qualifiedName SEMI ;
 qualifiedName : ident (DOT ident)* ;
 importDecl  : IMPORT STRING SEMI ;

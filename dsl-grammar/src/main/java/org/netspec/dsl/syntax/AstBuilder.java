@@ -43,6 +43,10 @@ final class AstBuilder {
         return new SpecFile(new Pos(file, 1, 1, 1), file, pkg, imports, definitions);
     }
 
+    Expr expression(ExprContext ctx) {
+        return expr(ctx);
+    }
+
     private Definition definition(DefinitionContext ctx) {
         Optional<String> doc = docBefore(ctx.getStart());
         if (ctx instanceof BlockDefContext b) {

@@ -4,11 +4,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 import org.antlr.v4.runtime.BaseErrorListener;
 import org.antlr.v4.runtime.CharStreams;
 import org.antlr.v4.runtime.CommonTokenStream;
 import org.antlr.v4.runtime.InputMismatchException;
 import org.antlr.v4.runtime.NoViableAltException;
+import org.antlr.v4.runtime.ParserRuleContext;
 import org.antlr.v4.runtime.Parser;
 import org.antlr.v4.runtime.RecognitionException;
 import org.antlr.v4.runtime.Recognizer;
@@ -35,6 +37,27 @@ public final class SpecParser {
     private SpecParser() {}
 
     public static Optional<SpecFile> parse(SourceText source, Diagnostics diagnostics) {
+        int before = diagnostics.errorCount();
+        Optional<SpecFile> file = run(source, diagnostics, NetSpecParser::file, AstBuilder::file);
+        if (file.isPresent() && file.get().definitions().isEmpty() && diagnostics.errorCount() == before) {
+            diagnostics.error(Code.NS011, Pos.of(source.name(), 1, 1), "file defines no block, network or model");
+            return Optional.empty();
+        }
+        return file;
+    }
+
+    /** Parses one expression, such as a model call typed on the command line. */
+    public static Optional<Expr> parseExpression(SourceText source, Diagnostics diagnostics) {
+        return run(source, diagnostics, NetSpecParser::standaloneExpr, (builder, tree) -> builder.expression(tree.expr()));
+    }
+
+    /** Builds the syntax tree from a parse tree that has no syntax errors. */
+    private interface Builder<C, T> {
+        T build(AstBuilder builder, C tree);
+    }
+
+    private static <C extends ParserRuleContext, T> Optional<T> run(SourceText source, Diagnostics diagnostics,
+                                                                    Function<NetSpecParser, C> rule, Builder<C, T> builder) {
         diagnostics.addSource(source);
         String name = source.name();
         String text = source.text();
@@ -81,9 +104,9 @@ public final class SpecParser {
         NetSpecParser parser = new NetSpecParser(tokens);
         parser.removeErrorListeners();
         parser.addErrorListener(new SyntaxErrors(name, diagnostics));
-        NetSpecParser.FileContext tree;
+        C tree;
         try {
-            tree = parser.file();
+            tree = rule.apply(parser);
         } catch (StackOverflowError e) {
             diagnostics.error(Code.NS006, Pos.of(name, 1, 1), "expression nested too deeply to parse");
             return Optional.empty();
@@ -92,15 +115,8 @@ public final class SpecParser {
             return Optional.empty();
         }
         try {
-            SpecFile file = new AstBuilder(name, tokens, diagnostics).file(tree);
-            if (diagnostics.errorCount() > errorsBefore) {
-                return Optional.empty();
-            }
-            if (file.definitions().isEmpty()) {
-                diagnostics.error(Code.NS011, Pos.of(name, 1, 1), "file defines no block, network or model");
-                return Optional.empty();
-            }
-            return Optional.of(file);
+            T result = builder.build(new AstBuilder(name, tokens, diagnostics), tree);
+            return diagnostics.errorCount() > errorsBefore ? Optional.empty() : Optional.of(result);
         } catch (StackOverflowError e) {
             diagnostics.error(Code.NS006, Pos.of(name, 1, 1), "expression nested too deeply");
             return Optional.empty();

@@ -1,0 +1,122 @@
+package org.netspec.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The command line as a user meets it: exit codes, stdout, stderr. */
+class CliTest {
+    private static final String RESNET = "../models/src/main/net/resnet.net";
+    private static final String CIFAR = "../models/src/main/net/cifar_resnet.net";
+
+    record Run(int exit, String out, String err) {}
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cli = new CommandLine(new Main());
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        int exit = cli.execute(args);
+        return new Run(exit, out.toString(), err.toString());
+    }
+
+    @Test
+    void checkAcceptsTheModels() {
+        Run r = run("check", RESNET, CIFAR);
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("ResNet50: ok (3x224x224 -> 1000, 25,557,032 params, 4,089,184,256 MACs)")
+                .contains("2 files checked, no errors");
+    }
+
+    @Test
+    void checkReportsEveryErrorWithCaretsAndFails(@TempDir Path dir) throws Exception {
+        Path bad = dir.resolve("bad.net");
+        Files.writeString(bad, "block A() {\n  return x -> rleu\n}\nblock B(n: integer) { return x }\n");
+        Run r = run("check", bad.toString());
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).contains(bad + ":2:15: error[NS020]: unknown name 'rleu'; did you mean 'relu'?\n"
+                        + "    return x -> rleu\n                ^~~~\n")
+                .contains(bad + ":4:12: error[NS028]: unknown type 'integer'; did you mean 'int'?")
+                .endsWith("2 errors\n")
+                .doesNotContain("Exception");
+    }
+
+    @Test
+    void summaryJsonHasTotalsAndLayers() throws Exception {
+        Run r = run("summary", CIFAR, "ResNet20", "--input", "1x28x28", "--json");
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode json = new ObjectMapper().readTree(r.out());
+        assertThat(json.get("model").asText()).isEqualTo("ResNet20");
+        assertThat(json.get("params").asLong()).isEqualTo(272_186);
+        assertThat(json.get("layers").size()).isGreaterThan(20);
+        assertThat(json.get("layers").get(0).get("name").asText()).isEqualTo("conv1");
+        assertThat(json.get("layers").get(0).get("shape").asText()).isEqualTo("16x28x28");
+    }
+
+    @Test
+    void summaryOfACallWritesATable() {
+        Run r = run("summary", RESNET, "ResNet(block: BasicBlock, stages: [2,2,2,2], filters: 16, classes: 10)",
+                "--input", "3x64x64");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("layer4.1.conv2").contains("total").contains("703,386");
+    }
+
+    @Test
+    void unknownModelSuggestsOne() {
+        Run r = run("summary", RESNET, "ResNet5O");
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).contains("error[NS050]: no model 'ResNet5O'").contains("did you mean 'ResNet50'?");
+    }
+
+    @Test
+    void badCallIsADiagnostic() {
+        Run r = run("summary", RESNET, "ResNet(block: BasicBlok, stages: [2])");
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).contains("<command line>:1:15: error[NS020]: unknown name 'BasicBlok'; did you mean 'BasicBlock'?");
+    }
+
+    @Test
+    void badInputShapeIsAUsageError() {
+        Run r = run("summary", RESNET, "ResNet18", "--input", "3x0x224");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("expected CxHxW");
+    }
+
+    @Test
+    void graphDrawsBlocksAsClusters(@TempDir Path dir) throws Exception {
+        Path dot = dir.resolve("r18.dot");
+        Run r = run("graph", RESNET, "ResNet18", "--format", "dot", "-o", dot.toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        String text = Files.readString(dot);
+        assertThat(text).startsWith("digraph \"ResNet18\" {").contains("subgraph \"cluster_layer2.0\"")
+                .contains("label=\"layer2.0: BasicBlock\"").contains("n0 -> n1 [label=\"3x224x224\"]").endsWith("}\n");
+    }
+
+    @Test
+    void everySubcommandHasHelp() {
+        for (String command : new String[] {"check", "summary", "graph"}) {
+            Run r = run(command, "--help");
+            assertThat(r.exit()).isZero();
+            assertThat(r.out()).startsWith("Usage: netspec " + command);
+        }
+    }
+
+    @Test
+    void modelWithoutInputShapeNeedsOne(@TempDir Path dir) throws Exception {
+        Path spec = dir.resolve("n.net");
+        Files.writeString(spec, "network N() { return x -> relu }\nmodel M = N();\n");
+        Run r = run("summary", spec.toString(), "M");
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).contains(spec + ":2:7: error[NS039]: model M has no input shape; declare `input CxHxW` or pass --input");
+        assertThat(run("summary", spec.toString(), "M", "--input", "2x4x4").exit()).isZero();
+    }
+}
