@@ -34,6 +34,8 @@ public final class Frontend {
     private final Map<String, Unit> units = new LinkedHashMap<>();
     private final Map<Unit, List<Unit>> imports = new HashMap<>();
     private final List<String> loading = new ArrayList<>();
+    /** Display name to text of every spec read, for content-hash staleness checks. */
+    private final Map<String, String> texts = new LinkedHashMap<>();
 
     private Frontend(ClassLoader classpath) {
         this.classpath = classpath;
@@ -66,7 +68,7 @@ public final class Frontend {
         if (!diagnostics.hasErrors()) {
             Checker.check(new ArrayList<>(units.values()), imports, diagnostics);
         }
-        return new Program(diagnostics, roots, diagnostics.hasErrors());
+        return new Program(diagnostics, roots, diagnostics.hasErrors(), texts);
     }
 
     private Optional<Unit> loadFile(Path file, Pos requestedAt, boolean root) {
@@ -130,6 +132,7 @@ public final class Frontend {
         if (units.containsKey(key)) {
             return Optional.of(units.get(key));
         }
+        texts.put(display, text);
         Optional<SpecFile> parsed = SpecParser.parse(new SourceText(display, text), diagnostics);
         if (parsed.isEmpty()) {
             return Optional.empty();

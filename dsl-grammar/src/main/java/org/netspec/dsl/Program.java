@@ -22,11 +22,23 @@ public final class Program {
     private final Diagnostics diagnostics;
     private final List<Unit> roots;
     private final boolean failed;
+    private final java.util.Map<String, String> sources;
 
-    Program(Diagnostics diagnostics, List<Unit> roots, boolean failed) {
+    Program(Diagnostics diagnostics, List<Unit> roots, boolean failed, java.util.Map<String, String> sources) {
         this.diagnostics = diagnostics;
         this.roots = List.copyOf(roots);
         this.failed = failed;
+        this.sources = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(sources));
+    }
+
+    /** Display name to text of every spec that was read: the given files and everything they import. */
+    public java.util.Map<String, String> sources() {
+        return sources;
+    }
+
+    /** The root files with the definitions each can see (for the code generator). */
+    public List<org.netspec.dsl.elab.Unit> units() {
+        return roots;
     }
 
     public Diagnostics diagnostics() {

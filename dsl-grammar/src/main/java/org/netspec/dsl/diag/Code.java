@@ -53,7 +53,10 @@ public enum Code {
 
     // Elaboration and tools
     NS050("unknown model", "The model named on the command line is not defined in the given files."),
-    NS052("network too large", "Elaboration produced more than 100,000 layers: a loop bound is probably wrong.");
+    NS052("network too large", "Elaboration produced more than 100,000 layers: a loop bound is probably wrong."),
+
+    // Code generation
+    NS060("not supported by the generator", "A construct the Java generator cannot translate yet; the message says which.");
 
     private final String title;
     private final String explanation;

@@ -774,8 +774,15 @@ public final class Elaborator {
         if (layer.callee() instanceof DefV def) {
             Map<String, Object> args = new LinkedHashMap<>();
             layer.args().forEach((k, v) -> args.put(k, export(v)));
-            blocks.add(new BlockInstance(full, def.def().name(), args, frame.prefix()));
-            return runDefinition(def, layer.args(), inputs.get(0), new Frame(def.unit(), full));
+            int index = blocks.size();
+            blocks.add(null); // keeps parents before their children; filled in once the output is known
+            Value out = runDefinition(def, layer.args(), inputs.get(0), new Frame(def.unit(), full));
+            if (out instanceof TensorV t) {
+                blocks.set(index, new BlockInstance(full, def.def().name(), args, frame.prefix(), t.shape()));
+            } else {
+                blocks.remove(index);
+            }
+            return out;
         }
         return op(((OpV) layer.callee()).op(), layer.args(), inputs, full, pos, frame);
     }

@@ -7,7 +7,7 @@ import org.netspec.dsl.ir.Shape;
 import org.netspec.dsl.syntax.Definition;
 
 /** Values of static evaluation. Tensors are symbolic: a value number and a shape. */
-sealed interface Value {
+public sealed interface Value {
 
     /** What users see in messages: {@code int}, {@code tensor 64x56x56}, ... */
     String typeName();

@@ -37,6 +37,20 @@ public final class PrettyPrinter {
         return expr(expr, IF);
     }
 
+    /** One definition in canonical form, without its doc comment. */
+    public static String print(Definition def) {
+        PrettyPrinter p = new PrettyPrinter();
+        if (def instanceof Definition.Model m) {
+            p.definition(new Definition.Model(m.pos(), m.name(), m.value(), m.input(), java.util.Optional.empty()));
+        } else if (def instanceof Definition.Block b) {
+            p.definition(new Definition.Block(b.pos(), b.name(), b.params(), b.body(), java.util.Optional.empty()));
+        } else {
+            Definition.Network n = (Definition.Network) def;
+            p.definition(new Definition.Network(n.pos(), n.name(), n.params(), n.input(), n.body(), java.util.Optional.empty()));
+        }
+        return p.out.toString();
+    }
+
     private void file(SpecFile file) {
         file.packageName().ifPresent(p -> out.append("package ").append(p).append(";\n\n"));
         for (SpecFile.Import imp : file.imports()) {

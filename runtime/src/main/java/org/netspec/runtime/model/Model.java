@@ -1,0 +1,147 @@
+package org.netspec.runtime.model;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BiFunction;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Base of generated model classes (and of interpreted models): owns the parameters, builds the
+ * network once, and offers the typed API — {@code forward}, {@code predict}, {@code features},
+ * {@code parameterCount}, {@code summary}.
+ */
+public abstract class Model {
+    private final String name;
+    private final Shape input;
+    private final Parameters parameters;
+    private final Layer network;
+    private final List<Layer> layers;
+
+    protected Model(String name, Shape input, long seed, BiFunction<Builder, Shape, Layer> network) {
+        this.name = name;
+        this.input = input;
+        this.parameters = new Parameters(seed);
+        Builder builder = new Builder(parameters);
+        this.network = network.apply(builder, input);
+        this.layers = builder.layers();
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Shape inputShape() {
+        return input;
+    }
+
+    public Shape outputShape() {
+        return network.output();
+    }
+
+    public Parameters parameters() {
+        return parameters;
+    }
+
+    public long parameterCount() {
+        return parameters.parameterCount();
+    }
+
+    /** Runs the network on a batch already in NetSpec's layout (NHWC, float32). */
+    public INDArray forward(INDArray nhwc, Mode mode) {
+        return network.forward(nhwc, new Context(mode));
+    }
+
+    /**
+     * Evaluation-mode logits for images as PyTorch users hold them: float32 {@code [N, C, H, W]}
+     * (or {@code [N, F]} for flat inputs). Safe to call from several threads at once.
+     */
+    public INDArray predict(INDArray images) {
+        return network.forward(toNhwc(images), new Context(Mode.EVAL));
+    }
+
+    /**
+     * The named intermediate values of one evaluation pass over NCHW {@code images}: block
+     * outputs ({@code layer2.1}), groups of blocks ({@code layer2}: the last block of the group)
+     * and named layers ({@code conv1}), each NHWC.
+     */
+    public Map<String, INDArray> features(INDArray images, String... names) {
+        Map<String, String> resolved = new LinkedHashMap<>();
+        for (String n : names) {
+            resolved.put(n, resolve(n));
+        }
+        Context ctx = new Context(Mode.EVAL, Set.copyOf(resolved.values()));
+        network.forward(toNhwc(images), ctx);
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        resolved.forEach((asked, path) -> out.put(asked, ctx.kept().get(path)));
+        return out;
+    }
+
+    private String resolve(String feature) {
+        String found = null;
+        for (Layer l : layers) {
+            if (l.path().equals(feature)) {
+                return feature;
+            }
+        }
+        for (String path : blockPaths()) {
+            if (path.equals(feature)) {
+                return feature;
+            }
+            if (path.startsWith(feature + ".") && path.indexOf('.', feature.length() + 1) < 0) {
+                found = path; // the last direct member of a group
+            }
+        }
+        if (found == null) {
+            throw new IllegalArgumentException("no feature '" + feature + "' in " + name);
+        }
+        return found;
+    }
+
+    private List<String> blockPaths() {
+        return layers.stream().map(Layer::path).filter(p -> p.contains(".")).map(p -> p.substring(0, p.lastIndexOf('.')))
+                .distinct().toList();
+    }
+
+    private INDArray toNhwc(INDArray images) {
+        if (images.dataType() != DataType.FLOAT) {
+            throw new IllegalArgumentException(name + " expects float32 input, got " + images.dataType());
+        }
+        long[] shape = images.shape();
+        if (input.isSpatial()) {
+            long[] expected = {-1, input.channels(), input.height(), input.width()};
+            if (shape.length != 4 || shape[1] != expected[1] || shape[2] != expected[2] || shape[3] != expected[3]) {
+                throw new IllegalArgumentException(name + " expects images of shape [N, " + input.channels() + ", "
+                        + input.height() + ", " + input.width() + "] (NCHW), got " + Arrays.toString(shape));
+            }
+            return images.permute(0, 2, 3, 1).dup('c');
+        }
+        if (shape.length != 2 || shape[1] != input.channels()) {
+            throw new IllegalArgumentException(name + " expects input of shape [N, " + input.channels() + "], got "
+                    + Arrays.toString(shape));
+        }
+        return images;
+    }
+
+    /** A per-layer table: name, op, output shape, parameters; then the total. */
+    public String summary() {
+        StringBuilder out = new StringBuilder();
+        int width = Math.max(5, layers.stream().mapToInt(l -> l.path().length()).max().orElse(5));
+        String row = "%-" + width + "s  %-10s  %-14s  %,14d%n";
+        out.append(String.format("%s on %s%n", name, input));
+        for (Layer l : layers) {
+            Layers.Op op = (Layers.Op) l;
+            out.append(String.format(row, l.path(), op.op(), l.output(), op.parameterCount()));
+        }
+        out.append(String.format("%-" + width + "s  %-10s  %-14s  %,14d%n", "total", "", outputShape(), parameterCount()));
+        return out.toString();
+    }
+
+    @Override
+    public String toString() {
+        return name + " (" + input + " -> " + outputShape() + ", " + parameterCount() + " parameters)";
+    }
+}

@@ -1,0 +1,79 @@
+package org.netspec.runtime.model;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * Parameterless ops for generated code, on NHWC batches. Each returns a new array; inputs are
+ * never modified (a block's input is often also its shortcut).
+ */
+public final class Tensors {
+    private Tensors() {}
+
+    public static INDArray relu(INDArray x) {
+        return Transforms.relu(x, true);
+    }
+
+    public static INDArray sigmoid(INDArray x) {
+        return Transforms.sigmoid(x, true);
+    }
+
+    public static INDArray tanh(INDArray x) {
+        return Transforms.tanh(x, true);
+    }
+
+    /** x * sigmoid(x), a.k.a. swish. */
+    public static INDArray silu(INDArray x) {
+        return x.mul(Transforms.sigmoid(x, true));
+    }
+
+    /** The exact (erf) GELU, PyTorch's default. */
+    public static INDArray gelu(INDArray x) {
+        INDArray out = x.ulike();
+        org.nd4j.linalg.factory.Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.strict.PreciseGELU(x, out));
+        return out;
+    }
+
+    public static INDArray identity(INDArray x) {
+        return x;
+    }
+
+    public static INDArray add(INDArray a, INDArray b) {
+        return a.add(b);
+    }
+
+    /** Element-wise product; an N x 1 x 1 x C gate broadcasts over N x H x W x C. */
+    public static INDArray multiply(INDArray a, INDArray b) {
+        if (java.util.Arrays.equals(a.shape(), b.shape())) {
+            return a.mul(b);
+        }
+        INDArray big = a.rank() == 4 && a.size(1) >= b.size(1) ? a : b;
+        INDArray gate = big == a ? b : a;
+        return big.mul(gate.broadcast(big.shape()));
+    }
+
+    public static int channels(Shape s) {
+        return s.channels();
+    }
+
+    public static int height(Shape s) {
+        return s.height();
+    }
+
+    public static int width(Shape s) {
+        return s.width();
+    }
+
+    /** Channels of a batch at run time: the last axis of NHWC, or the features of N x F. */
+    public static int channels(INDArray x) {
+        return (int) x.size(x.rank() - 1);
+    }
+
+    public static int height(INDArray x) {
+        return (int) x.size(1);
+    }
+
+    public static int width(INDArray x) {
+        return (int) x.size(2);
+    }
+}
