@@ -126,6 +126,24 @@ public abstract class Model {
         return images;
     }
 
+    /** Loads a checkpoint (torchvision, timm or NetSpec names) strictly: every tensor must match. */
+    public LoadReport loadWeights(java.nio.file.Path file) throws java.io.IOException {
+        return loadWeights(file, LoadOptions.strict());
+    }
+
+    /**
+     * Loads a safetensors checkpoint. Every missing, unexpected or mis-shaped tensor is named in
+     * one {@link IllegalArgumentException}; nothing is changed unless everything fits.
+     */
+    public LoadReport loadWeights(java.nio.file.Path file, LoadOptions options) throws java.io.IOException {
+        return Checkpoints.load(parameters, file, options);
+    }
+
+    /** Writes every parameter and statistic as safetensors (PyTorch layout), atomically. */
+    public void saveWeights(java.nio.file.Path file) throws java.io.IOException {
+        Checkpoints.save(parameters, file, name);
+    }
+
     /** A per-layer table: name, op, output shape, parameters; then the total. */
     public String summary() {
         StringBuilder out = new StringBuilder();

@@ -1,0 +1,100 @@
+package org.netspec.runtime.model;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.netspec.runtime.io.SafeTensors;
+import org.netspec.runtime.io.TensorInfo;
+
+/** Reading and writing a model's tensors as safetensors checkpoints. */
+final class Checkpoints {
+    private Checkpoints() {}
+
+    static LoadReport load(Parameters parameters, Path file, LoadOptions options) throws IOException {
+        Map<String, INDArray> targets = parameters.all();
+        try (SafeTensors in = SafeTensors.open(file)) {
+            Map<String, String> byTarget = new LinkedHashMap<>();
+            List<String> ignored = new ArrayList<>();
+            List<String> unexpected = new ArrayList<>();
+            for (String name : in.names()) {
+                if (name.endsWith("num_batches_tracked")) {
+                    ignored.add(name); // PyTorch's BN step counter; NetSpec does not keep it
+                    continue;
+                }
+                String target = options.naming().apply(name);
+                if (targets.containsKey(target)) {
+                    byTarget.put(target, name);
+                } else {
+                    unexpected.add(name);
+                }
+            }
+            List<String> problems = new ArrayList<>();
+            List<String> keep = new ArrayList<>();
+            List<String> adapted = new ArrayList<>();
+            Map<String, String> plan = new LinkedHashMap<>();
+            for (Map.Entry<String, INDArray> t : targets.entrySet()) {
+                String source = byTarget.get(t.getKey());
+                if (source == null) {
+                    problems.add("missing " + t.getKey() + " " + Arrays.toString(t.getValue().shape()));
+                    continue;
+                }
+                TensorInfo info = in.info(source);
+                long[] want = t.getValue().shape();
+                if (Arrays.equals(info.shape(), want)) {
+                    plan.put(t.getKey(), source);
+                } else if (options.newHead() != null && t.getKey().startsWith(options.newHead() + ".")) {
+                    keep.add(t.getKey());
+                } else if (options.adaptChannels() && want.length == 4 && info.shape().length == 4
+                        && want[0] == info.shape()[0] && want[2] == info.shape()[2] && want[3] == info.shape()[3]) {
+                    adapted.add(t.getKey());
+                    plan.put(t.getKey(), source);
+                } else {
+                    problems.add("mis-shaped " + t.getKey() + ": checkpoint " + Arrays.toString(info.shape())
+                            + ", model " + Arrays.toString(want));
+                }
+            }
+            for (String u : unexpected) {
+                problems.add("unexpected " + u + " " + Arrays.toString(in.info(u).shape()));
+            }
+            if (!problems.isEmpty()) {
+                throw new IllegalArgumentException(file + " does not fit the model (" + problems.size() + " problems):\n  "
+                        + String.join("\n  ", problems));
+            }
+            for (Map.Entry<String, String> p : plan.entrySet()) {
+                INDArray value = in.readArray(p.getValue()).castTo(DataType.FLOAT);
+                INDArray target = targets.get(p.getKey());
+                if (adapted.contains(p.getKey())) {
+                    value = adaptInputChannels(value, target.size(1));
+                }
+                target.assign(value.reshape(target.shape()));
+            }
+            return new LoadReport(plan.size(), keep, adapted, ignored);
+        }
+    }
+
+    /** timm's adapt_input_conv: RGB to grey sums the filters; otherwise repeat and rescale. */
+    private static INDArray adaptInputChannels(INDArray weight, long channels) {
+        if (channels == 1) {
+            return weight.sum(true, 1);
+        }
+        long from = weight.size(1);
+        INDArray out = org.nd4j.linalg.factory.Nd4j.create(DataType.FLOAT, weight.size(0), channels, weight.size(2),
+                weight.size(3));
+        for (long c = 0; c < channels; c++) {
+            out.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.point(c))
+                    .assign(weight.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                            org.nd4j.linalg.indexing.NDArrayIndex.point(c % from)));
+        }
+        return out.muli((double) from / channels);
+    }
+
+    static void save(Parameters parameters, Path file, String model) throws IOException {
+        SafeTensors.write(file, parameters.all(), Map.of("format", "netspec", "model", model));
+    }
+}
