@@ -67,8 +67,8 @@ final class Checkpoints {
                         + String.join("\n  ", problems));
             }
             for (Map.Entry<String, String> p : plan.entrySet()) {
-                INDArray value = in.readArray(p.getValue()).castTo(DataType.FLOAT);
                 INDArray target = targets.get(p.getKey());
+                INDArray value = in.readArray(p.getValue()).castTo(target.dataType());
                 if (adapted.contains(p.getKey())) {
                     value = adaptInputChannels(value, target.size(1));
                 }
@@ -84,7 +84,7 @@ final class Checkpoints {
             return weight.sum(true, 1);
         }
         long from = weight.size(1);
-        INDArray out = org.nd4j.linalg.factory.Nd4j.create(DataType.FLOAT, weight.size(0), channels, weight.size(2),
+        INDArray out = org.nd4j.linalg.factory.Nd4j.create(weight.dataType(), weight.size(0), channels, weight.size(2),
                 weight.size(3));
         for (long c = 0; c < channels; c++) {
             out.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.point(c))

@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * One forward pass: training or evaluation, and which named values to keep for feature
@@ -13,14 +14,31 @@ public final class Context {
     private final Mode mode;
     private final Set<String> wanted;
     private final Map<String, INDArray> kept = new LinkedHashMap<>();
+    private final Tape tape;
 
     public Context(Mode mode) {
-        this(mode, Set.of());
+        this(mode, Set.of(), null);
     }
 
     public Context(Mode mode, Set<String> wanted) {
+        this(mode, wanted, null);
+    }
+
+    /** A pass that records onto {@code tape} for a backward pass (null: forward only). */
+    public Context(Mode mode, Set<String> wanted, Tape tape) {
         this.mode = mode;
         this.wanted = Set.copyOf(wanted);
+        this.tape = tape;
+    }
+
+    /** A training pass recording for backward. */
+    public static Context training(Tape tape) {
+        return new Context(Mode.TRAIN, Set.of(), tape);
+    }
+
+    /** The tape to record on, or null when no gradient is wanted. */
+    Tape tape() {
+        return tape;
     }
 
     public Mode mode() {
@@ -41,5 +59,89 @@ public final class Context {
 
     public Map<String, INDArray> kept() {
         return kept;
+    }
+
+    // Parameterless ops go through the context, so that a training pass can record what
+    // backward needs; generated code calls them as ctx.relu(y), ctx.add(y, shortcut).
+
+    public INDArray relu(INDArray x) {
+        INDArray y = Tensors.relu(x);
+        if (tape != null) {
+            tape.record(y, new INDArray[] {x}, (g, p) -> new INDArray[] {g.mul(y.gt(0).castTo(g.dataType()))});
+        }
+        return y;
+    }
+
+    public INDArray sigmoid(INDArray x) {
+        INDArray y = Tensors.sigmoid(x);
+        if (tape != null) {
+            tape.record(y, new INDArray[] {x}, (g, p) -> new INDArray[] {g.mul(y).muli(y.rsub(1))});
+        }
+        return y;
+    }
+
+    public INDArray tanh(INDArray x) {
+        INDArray y = Tensors.tanh(x);
+        if (tape != null) {
+            tape.record(y, new INDArray[] {x}, (g, p) -> new INDArray[] {g.mul(y.mul(y).rsubi(1))});
+        }
+        return y;
+    }
+
+    public INDArray silu(INDArray x) {
+        INDArray y = Tensors.silu(x);
+        if (tape != null) {
+            tape.record(y, new INDArray[] {x}, (g, p) -> {
+                INDArray s = Tensors.sigmoid(x);
+                // d/dx x*s(x) = s + x*s*(1-s)
+                return new INDArray[] {g.mul(s.add(x.mul(s).muli(s.rsub(1))))};
+            });
+        }
+        return y;
+    }
+
+    public INDArray gelu(INDArray x) {
+        INDArray y = Tensors.gelu(x);
+        if (tape != null) {
+            tape.record(y, new INDArray[] {x}, (g, p) -> {
+                // d/dx x*Phi(x) = Phi(x) + x*phi(x), with Phi(x) = gelu(x)/x computed as 0.5*(1+erf(x/sqrt2))
+                INDArray phi = org.nd4j.linalg.ops.transforms.Transforms.exp(x.mul(x).muli(-0.5), false)
+                        .muli(1 / Math.sqrt(2 * Math.PI));
+                INDArray cdf = x.div(Math.sqrt(2));
+                Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.strict.Erf(cdf, cdf));
+                cdf.addi(1).muli(0.5);
+                return new INDArray[] {g.mul(cdf.addi(x.mul(phi)))};
+            });
+        }
+        return y;
+    }
+
+    public INDArray identity(INDArray x) {
+        return x;
+    }
+
+    public INDArray add(INDArray a, INDArray b) {
+        INDArray y = Tensors.add(a, b);
+        if (tape != null) {
+            tape.record(y, new INDArray[] {a, b}, (g, p) -> new INDArray[] {g, g});
+        }
+        return y;
+    }
+
+    public INDArray multiply(INDArray a, INDArray b) {
+        INDArray y = Tensors.multiply(a, b);
+        if (tape != null) {
+            tape.record(y, new INDArray[] {a, b}, (g, p) -> new INDArray[] {
+                    reduceTo(g.mul(b.broadcast(g.shape())), a), reduceTo(g.mul(a.broadcast(g.shape())), b)});
+        }
+        return y;
+    }
+
+    /** Sums a gradient over the axes that {@code target} broadcast along (a C x 1 x 1 gate). */
+    private static INDArray reduceTo(INDArray grad, INDArray target) {
+        if (java.util.Arrays.equals(grad.shape(), target.shape())) {
+            return grad;
+        }
+        return grad.sum(true, 1, 2);
     }
 }

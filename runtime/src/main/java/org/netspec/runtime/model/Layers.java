@@ -82,32 +82,96 @@ final class Layers {
 
         @Override
         INDArray apply(INDArray x, Context ctx) {
+            INDArray out;
             if (groups == 1) {
-                return conv(x, weight, bias);
+                out = conv(x, weight, bias);
+            } else {
+                // libnd4j's conv2d has no groups: run each group on its slice of channels.
+                INDArray[] parts = new INDArray[groups];
+                for (int g = 0; g < groups; g++) {
+                    parts[g] = conv(inSlice(x, g), outSlice(weight, g), bias == null ? null : outSlice(bias, g));
+                }
+                out = Nd4j.concat(3, parts);
             }
-            // libnd4j's conv2d has no groups: run each group on its slice of channels.
-            long inPer = x.size(3) / groups;
-            long outPer = weight.size(0) / groups;
-            INDArray[] parts = new INDArray[groups];
-            for (int g = 0; g < groups; g++) {
-                INDArray xs = x.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(),
-                        NDArrayIndex.interval(g * inPer, (g + 1) * inPer)).dup('c');
-                INDArray ws = weight.get(NDArrayIndex.interval(g * outPer, (g + 1) * outPer)).dup('c');
-                INDArray bs = bias == null ? null : bias.get(NDArrayIndex.interval(g * outPer, (g + 1) * outPer)).dup('c');
-                parts[g] = conv(xs, ws, bs);
+            Tape tape = ctx.tape();
+            if (tape != null) {
+                tape.record(out, new INDArray[] {x}, (gradOut, grads) -> backward(x, gradOut, grads));
             }
-            return Nd4j.concat(3, parts);
+            return out;
+        }
+
+        private INDArray[] backward(INDArray x, INDArray gradOut, java.util.Map<String, INDArray> grads) {
+            INDArray gradIn;
+            INDArray gradW;
+            INDArray gradB;
+            if (groups == 1) {
+                INDArray[] g = convBackward(x, weight, bias, gradOut);
+                gradIn = g[0];
+                gradW = g[1];
+                gradB = g[2];
+            } else {
+                INDArray[] gi = new INDArray[groups];
+                INDArray[] gw = new INDArray[groups];
+                INDArray[] gb = new INDArray[groups];
+                for (int k = 0; k < groups; k++) {
+                    INDArray[] g = convBackward(inSlice(x, k), outSlice(weight, k), bias == null ? null : outSlice(bias, k),
+                            outSlice3(gradOut, k));
+                    gi[k] = g[0];
+                    gw[k] = g[1];
+                    gb[k] = g[2];
+                }
+                gradIn = Nd4j.concat(3, gi);
+                gradW = Nd4j.concat(0, gw);
+                gradB = bias == null ? null : Nd4j.concat(0, gb);
+            }
+            Tape.accumulate(grads, path() + ".weight", gradW);
+            if (bias != null) {
+                Tape.accumulate(grads, path() + ".bias", gradB);
+            }
+            return new INDArray[] {gradIn};
+        }
+
+        private INDArray inSlice(INDArray x, int g) {
+            long per = x.size(3) / groups;
+            return x.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(),
+                    NDArrayIndex.interval(g * per, (g + 1) * per)).dup('c');
+        }
+
+        private INDArray outSlice(INDArray t, int g) {
+            long per = t.size(0) / groups;
+            return t.get(NDArrayIndex.interval(g * per, (g + 1) * per)).dup('c');
+        }
+
+        private INDArray outSlice3(INDArray t, int g) {
+            long per = t.size(3) / groups;
+            return t.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(),
+                    NDArrayIndex.interval(g * per, (g + 1) * per)).dup('c');
+        }
+
+        private int[] args() {
+            return new int[] {w.kh(), w.kw(), w.sh(), w.sw(), w.pads()[0], w.pads()[2], w.dh(), w.dw(),
+                    w.same() ? 1 : 0, 1, 1};
         }
 
         private INDArray conv(INDArray x, INDArray w4, INDArray b) {
-            INDArray out = Nd4j.create(DataType.FLOAT, x.size(0), output().height(), output().width(), w4.size(0));
-            DynamicCustomOp.DynamicCustomOpsBuilder op = DynamicCustomOp.builder("conv2d").addInputs(x, w4);
-            if (b != null) {
-                op.addInputs(b);
-            }
-            Nd4j.exec(op.addOutputs(out).addIntegerArguments(w.kh(), w.kw(), w.sh(), w.sw(), w.pads()[0], w.pads()[2],
-                    w.dh(), w.dw(), w.same() ? 1 : 0, 1, 1).build());
+            INDArray out = Nd4j.create(x.dataType(), x.size(0), output().height(), output().width(), w4.size(0));
+            INDArray[] inputs = b == null ? new INDArray[] {x, w4} : new INDArray[] {x, w4, b};
+            Nd4j.exec(DynamicCustomOp.builder("conv2d").addInputs(inputs).addOutputs(out)
+                    .addIntegerArguments(args()).build());
             return out;
+        }
+
+        /** libnd4j's conv2d_bp: gradients of input, weights and bias. */
+        private INDArray[] convBackward(INDArray x, INDArray w4, INDArray b, INDArray gradOut) {
+            INDArray gradIn = x.ulike();
+            INDArray gradW = w4.ulike();
+            INDArray gradB = b == null ? null : b.ulike();
+            INDArray g = gradOut.dup('c');
+            INDArray[] inputs = b == null ? new INDArray[] {x, w4, g} : new INDArray[] {x, w4, b, g};
+            INDArray[] outputs = b == null ? new INDArray[] {gradIn, gradW} : new INDArray[] {gradIn, gradW, gradB};
+            Nd4j.exec(DynamicCustomOp.builder("conv2d_bp").addInputs(inputs).addOutputs(outputs)
+                    .addIntegerArguments(args()).build());
+            return new INDArray[] {gradIn, gradW, gradB};
         }
     }
 
@@ -146,22 +210,45 @@ final class Layers {
             INDArray rows = x.dup('c').reshape('c', x.length() / channels, channels);
             INDArray mean;
             INDArray var;
-            if (ctx.training()) {
+            boolean batchStats = ctx.training();
+            if (batchStats) {
                 mean = rows.mean(0);
                 var = rows.var(false, 0); // normalise with the biased batch variance, as PyTorch does
                 long n = rows.size(0);
                 INDArray unbiased = n > 1 ? var.mul((double) n / (n - 1)) : var;
                 synchronized (this) {
-                    runningMean.muli(1 - momentum).addi(mean.mul(momentum));
-                    runningVar.muli(1 - momentum).addi(unbiased.mul(momentum));
+                    runningMean.muli(1 - momentum).addi(mean.castTo(runningMean.dataType()).mul(momentum));
+                    runningVar.muli(1 - momentum).addi(unbiased.castTo(runningVar.dataType()).mul(momentum));
                 }
             } else {
-                mean = runningMean;
-                var = runningVar;
+                mean = runningMean.castTo(x.dataType());
+                var = runningVar.castTo(x.dataType());
             }
-            INDArray scale = gamma.div(org.nd4j.linalg.ops.transforms.Transforms.sqrt(var.add(epsilon), false));
-            INDArray shift = beta.sub(mean.mul(scale));
-            return rows.muliRowVector(scale).addiRowVector(shift).reshape('c', x.shape());
+            INDArray invStd = org.nd4j.linalg.ops.transforms.Transforms.pow(var.add(epsilon), -0.5, false);
+            INDArray xhat = rows.subRowVector(mean).muliRowVector(invStd);
+            INDArray out = xhat.mulRowVector(gamma).addiRowVector(beta).reshape('c', x.shape());
+            Tape tape = ctx.tape();
+            if (tape != null) {
+                tape.record(out, new INDArray[] {x}, (gradOut, grads) -> {
+                    INDArray g = gradOut.dup('c').reshape('c', rows.shape());
+                    INDArray sumG = g.sum(0);
+                    INDArray sumGX = g.mul(xhat).sum(0);
+                    Tape.accumulate(grads, path() + ".weight", sumGX);
+                    Tape.accumulate(grads, path() + ".bias", sumG);
+                    INDArray dx;
+                    if (batchStats) {
+                        // dx = gamma*invStd/M * (M*g - sum(g) - xhat*sum(g*xhat))
+                        long m = rows.size(0);
+                        dx = g.mul(m).subiRowVector(sumG).subi(xhat.mulRowVector(sumGX))
+                                .muliRowVector(gamma.mul(invStd).divi(m));
+                    } else {
+                        // frozen statistics: normalisation is a fixed affine map
+                        dx = g.mulRowVector(gamma.mul(invStd));
+                    }
+                    return new INDArray[] {dx.reshape('c', x.shape())};
+                });
+            }
+            return out;
         }
     }
 
@@ -188,7 +275,20 @@ final class Layers {
         @Override
         INDArray apply(INDArray x, Context ctx) {
             INDArray out = x.mmul(weight.transpose());
-            return bias == null ? out : out.addiRowVector(bias);
+            if (bias != null) {
+                out.addiRowVector(bias);
+            }
+            Tape tape = ctx.tape();
+            if (tape != null) {
+                tape.record(out, new INDArray[] {x}, (g, grads) -> {
+                    Tape.accumulate(grads, path() + ".weight", g.transpose().mmul(x));
+                    if (bias != null) {
+                        Tape.accumulate(grads, path() + ".bias", g.sum(0));
+                    }
+                    return new INDArray[] {g.mmul(weight)};
+                });
+            }
+            return out;
         }
     }
 
@@ -209,11 +309,20 @@ final class Layers {
 
         @Override
         INDArray apply(INDArray x, Context ctx) {
-            INDArray out = Nd4j.create(DataType.FLOAT, x.size(0), output().height(), output().width(), x.size(3));
+            INDArray out = Nd4j.create(x.dataType(), x.size(0), output().height(), output().width(), x.size(3));
             // extra argument 9: for average pooling, 1 counts padded cells like PyTorch's count_include_pad.
+            int[] args = {w.kh(), w.kw(), w.sh(), w.sw(), w.pads()[0], w.pads()[2], 1, 1, w.same() ? 1 : 0, max ? 0 : 1, 1};
             Nd4j.exec(DynamicCustomOp.builder(max ? "maxpool2d" : "avgpool2d").addInputs(x).addOutputs(out)
-                    .addIntegerArguments(w.kh(), w.kw(), w.sh(), w.sw(), w.pads()[0], w.pads()[2], 1, 1,
-                            w.same() ? 1 : 0, max ? 0 : 1, 1).build());
+                    .addIntegerArguments(args).build());
+            Tape tape = ctx.tape();
+            if (tape != null) {
+                tape.record(out, new INDArray[] {x}, (g, grads) -> {
+                    INDArray gradIn = x.ulike();
+                    Nd4j.exec(DynamicCustomOp.builder(max ? "maxpool2d_bp" : "avgpool2d_bp").addInputs(x, g.dup('c'))
+                            .addOutputs(gradIn).addIntegerArguments(args).build());
+                    return new INDArray[] {gradIn};
+                });
+            }
             return out;
         }
     }
@@ -234,7 +343,14 @@ final class Layers {
         @Override
         INDArray apply(INDArray x, Context ctx) {
             INDArray m = x.mean(1, 2);
-            return keepdims ? m.reshape(x.size(0), 1, 1, x.size(3)) : m;
+            INDArray out = keepdims ? m.reshape(x.size(0), 1, 1, x.size(3)) : m;
+            Tape tape = ctx.tape();
+            if (tape != null) {
+                double cells = x.size(1) * x.size(2);
+                tape.record(out, new INDArray[] {x}, (g, grads) -> new INDArray[] {
+                        g.reshape(x.size(0), 1, 1, x.size(3)).broadcast(x.shape()).div(cells)});
+            }
+            return out;
         }
     }
 
@@ -254,7 +370,13 @@ final class Layers {
             if (x.rank() == 2) {
                 return x;
             }
-            return x.permute(0, 3, 1, 2).dup('c').reshape(x.size(0), x.length() / x.size(0));
+            INDArray out = x.permute(0, 3, 1, 2).dup('c').reshape(x.size(0), x.length() / x.size(0));
+            Tape tape = ctx.tape();
+            if (tape != null) {
+                tape.record(out, new INDArray[] {x}, (g, grads) -> new INDArray[] {
+                        g.reshape(x.size(0), x.size(3), x.size(1), x.size(2)).permute(0, 2, 3, 1).dup('c')});
+            }
+            return out;
         }
     }
 
@@ -288,7 +410,13 @@ final class Layers {
             for (int i = 0; i < mask.length; i++) {
                 mask[i] = random.nextDouble() < rate ? 0 : keep;
             }
-            return x.mul(Nd4j.create(mask, x.shape(), 'c'));
+            INDArray m = Nd4j.create(mask, x.shape(), 'c').castTo(x.dataType());
+            INDArray out = x.mul(m);
+            Tape tape = ctx.tape();
+            if (tape != null) {
+                tape.record(out, new INDArray[] {x}, (g, grads) -> new INDArray[] {g.mul(m)});
+            }
+            return out;
         }
     }
 }

@@ -22,9 +22,14 @@ public abstract class Model {
     private final List<Layer> layers;
 
     protected Model(String name, Shape input, long seed, BiFunction<Builder, Shape, Layer> network) {
+        this(name, input, new Parameters(seed), network);
+    }
+
+    /** With parameters of another type: float64 models serve gradient checks. */
+    protected Model(String name, Shape input, Parameters parameters, BiFunction<Builder, Shape, Layer> network) {
         this.name = name;
         this.input = input;
-        this.parameters = new Parameters(seed);
+        this.parameters = parameters;
         Builder builder = new Builder(parameters);
         this.network = network.apply(builder, input);
         this.layers = builder.layers();
@@ -50,9 +55,34 @@ public abstract class Model {
         return parameters.parameterCount();
     }
 
+    /** Runs the network in a context of the caller's: a tape, kept features. */
+    public INDArray forward(INDArray nhwc, Context ctx) {
+        return network.forward(nhwc, ctx);
+    }
+
     /** Runs the network on a batch already in NetSpec's layout (NHWC, float32). */
     public INDArray forward(INDArray nhwc, Mode mode) {
         return network.forward(nhwc, new Context(mode));
+    }
+
+    /** Loss, logits and the gradient of the loss for every parameter, by checkpoint name. */
+    public record Gradients(double loss, INDArray logits, Map<String, INDArray> gradients) {}
+
+    /**
+     * One training-mode pass over an NHWC batch with its class labels: batch statistics (and
+     * their running averages updated), softmax cross-entropy, and back-propagation.
+     */
+    public Gradients gradients(INDArray nhwc, INDArray labels, double labelSmoothing) {
+        Tape tape = new Tape();
+        INDArray logits = network.forward(nhwc, Context.training(tape));
+        org.netspec.runtime.train.SoftmaxCrossEntropy.Result loss =
+                org.netspec.runtime.train.SoftmaxCrossEntropy.of(logits, labels, labelSmoothing);
+        return new Gradients(loss.loss(), logits, tape.backward(logits, loss.gradient()));
+    }
+
+    /** The NetSpec layout of an NCHW batch, checked against the model's input shape. */
+    public INDArray toModelLayout(INDArray images) {
+        return toNhwc(images);
     }
 
     /**
@@ -107,8 +137,9 @@ public abstract class Model {
     }
 
     private INDArray toNhwc(INDArray images) {
-        if (images.dataType() != DataType.FLOAT) {
-            throw new IllegalArgumentException(name + " expects float32 input, got " + images.dataType());
+        if (images.dataType() != parameters.dataType()) {
+            throw new IllegalArgumentException(name + " expects " + (parameters.dataType() == DataType.FLOAT ? "float32"
+                    : parameters.dataType().toString().toLowerCase(java.util.Locale.ROOT)) + " input, got " + images.dataType());
         }
         long[] shape = images.shape();
         if (input.isSpatial()) {

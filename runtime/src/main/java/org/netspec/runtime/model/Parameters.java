@@ -17,11 +17,22 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class Parameters {
     private final long seed;
+    private final DataType dataType;
     private final Map<String, INDArray> parameters = new LinkedHashMap<>();
     private final Map<String, INDArray> state = new LinkedHashMap<>();
 
     public Parameters(long seed) {
+        this(seed, DataType.FLOAT);
+    }
+
+    /** Float32 for real work; float64 for gradient checks. */
+    public Parameters(long seed, DataType dataType) {
         this.seed = seed;
+        this.dataType = dataType;
+    }
+
+    public DataType dataType() {
+        return dataType;
     }
 
     public Map<String, INDArray> parameters() {
@@ -49,7 +60,7 @@ public final class Parameters {
         for (int i = 0; i < values.length; i++) {
             values[i] = (float) (gaussian(random) * std);
         }
-        return register(parameters, name, Nd4j.create(values, shape, 'c'));
+        return register(parameters, name, Nd4j.create(values, shape, 'c').castTo(dataType));
     }
 
     INDArray uniform(String name, long[] shape, double bound) {
@@ -58,15 +69,15 @@ public final class Parameters {
         for (int i = 0; i < values.length; i++) {
             values[i] = (float) ((random.nextDouble() * 2 - 1) * bound);
         }
-        return register(parameters, name, Nd4j.create(values, shape, 'c'));
+        return register(parameters, name, Nd4j.create(values, shape, 'c').castTo(dataType));
     }
 
     INDArray constant(String name, long[] shape, double value) {
-        return register(parameters, name, Nd4j.valueArrayOf(shape, value, DataType.FLOAT));
+        return register(parameters, name, Nd4j.valueArrayOf(shape, value, dataType));
     }
 
     INDArray stateConstant(String name, long[] shape, double value) {
-        return register(state, name, Nd4j.valueArrayOf(shape, value, DataType.FLOAT));
+        return register(state, name, Nd4j.valueArrayOf(shape, value, dataType));
     }
 
     private static INDArray register(Map<String, INDArray> into, String name, INDArray value) {

@@ -27,11 +27,11 @@ public final class Tensors {
         return x.mul(Transforms.sigmoid(x, true));
     }
 
-    /** The exact (erf) GELU, PyTorch's default. */
+    /** The exact GELU, x * Phi(x) = 0.5 x (1 + erf(x / sqrt 2)), PyTorch's default. */
     public static INDArray gelu(INDArray x) {
-        INDArray out = x.ulike();
-        org.nd4j.linalg.factory.Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.strict.PreciseGELU(x, out));
-        return out;
+        INDArray cdf = x.div(Math.sqrt(2));
+        org.nd4j.linalg.factory.Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.strict.Erf(cdf, cdf));
+        return cdf.addi(1).muli(0.5).muli(x);
     }
 
     public static INDArray identity(INDArray x) {
