@@ -1,0 +1,97 @@
+package org.netspec.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.Callable;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.netspec.runtime.model.Model;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Time evaluation forward passes of a model on random input after warm-up.",
+                "For the published figures use the JMH benchmarks; this is a quick look."})
+final class BenchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--spec", required = true, paramLabel = "FILE", description = "spec file (.net)")
+    Path specFile;
+
+    @Option(names = "--model", required = true, paramLabel = "MODEL", description = "model name or call")
+    String model;
+
+    @Option(names = "--batch", defaultValue = "1", description = "batch size (default: ${DEFAULT-VALUE})")
+    int batch;
+
+    @Option(names = "--iterations", defaultValue = "20", description = "timed iterations (default: ${DEFAULT-VALUE})")
+    int iterations;
+
+    @Option(names = "--warmup", defaultValue = "5", description = "untimed iterations first (default: ${DEFAULT-VALUE})")
+    int warmup;
+
+    @Option(names = "--input", defaultValue = "3x224x224", paramLabel = "CxHxW", description = "input shape (default: ${DEFAULT-VALUE})")
+    String input;
+
+    @Option(names = "--json", description = "machine-readable output")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        var err = spec.commandLine().getErr();
+        if (batch < 1 || iterations < 1 || warmup < 0) {
+            err.println("netspec bench: --batch and --iterations must be at least 1, --warmup at least 0");
+            return 2;
+        }
+        int[] shape;
+        try {
+            shape = SpecFiles.parseShape(input).dims().stream().mapToInt(Integer::intValue).toArray();
+        } catch (IllegalArgumentException e) {
+            err.println("netspec bench: --input: " + e.getMessage());
+            return 2;
+        }
+        Model net;
+        try {
+            net = ModelLoader.load(specFile, model, shape, 0);
+        } catch (ModelLoader.SpecException e) {
+            err.print(e.getMessage());
+            err.flush();
+            return 1;
+        }
+        INDArray x = Nd4j.rand(DataType.FLOAT, batch, shape[0], shape[1], shape[2]);
+        for (int i = 0; i < warmup; i++) {
+            net.predict(x);
+        }
+        double[] ms = new double[iterations];
+        for (int i = 0; i < iterations; i++) {
+            long start = System.nanoTime();
+            net.predict(x);
+            ms[i] = (System.nanoTime() - start) / 1e6;
+        }
+        Arrays.sort(ms);
+        double median = ms[iterations / 2];
+        double p90 = ms[Math.min(iterations - 1, (int) Math.ceil(iterations * 0.9) - 1)];
+        int threads = Runtime.getRuntime().availableProcessors();
+        if (json) {
+            ObjectNode node = new ObjectMapper().createObjectNode();
+            node.put("model", net.name()).put("batch", batch).put("input", input).put("iterations", iterations)
+                    .put("median_ms", round(median)).put("p90_ms", round(p90)).put("min_ms", round(ms[0]))
+                    .put("images_per_s", round(batch * 1000.0 / median)).put("threads", threads);
+            spec.commandLine().getOut().println(node.toPrettyString());
+        } else {
+            spec.commandLine().getOut().printf("%s, batch %d, %s: median %.1f ms, p90 %.1f ms, %.1f images/s (%d cores)%n",
+                    net.name(), batch, input, median, p90, batch * 1000.0 / median, threads);
+        }
+        return 0;
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 100) / 100.0;
+    }
+}

@@ -1,0 +1,148 @@
+package org.netspec.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import javax.tools.JavaCompiler;
+import javax.tools.ToolProvider;
+import org.netspec.codegen.GeneratedFile;
+import org.netspec.codegen.GenerationResult;
+import org.netspec.codegen.NetSpecGenerator;
+import org.netspec.dsl.Frontend;
+import org.netspec.dsl.Program;
+import org.netspec.dsl.syntax.Definition;
+import org.netspec.runtime.model.Model;
+
+/**
+ * Runs any spec, not only compiled ones: generates its Java classes exactly as the Maven plugin
+ * does, compiles them in process with javax.tools and instantiates the model. Generated and
+ * command-line models therefore share one code path — the generated classes.
+ */
+final class ModelLoader {
+    private ModelLoader() {}
+
+    /** Thrown with the diagnostics already formatted for the user. */
+    static final class SpecException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        SpecException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Builds MODEL of FILE — a model name or a call such as {@code ResNet(block: BasicBlock, ...)}
+     * — for inputs of shape {@code input} (C, H, W) with the given seed.
+     */
+    static Model load(Path spec, String model, int[] input, long seed) throws SpecException, IOException {
+        Path work = Files.createTempDirectory("netspec-run");
+        try {
+            List<Path> specs = new ArrayList<>(List.of(spec));
+            String className = model.strip();
+            if (!className.matches("[A-Za-z_][A-Za-z_0-9]*") || !definesModel(spec, className)) {
+                // A call: wrap it in a model definition of its own, in a file next to nothing.
+                Path wrapper = work.resolve("command_line.net");
+                String shape = String.join("x", java.util.Arrays.stream(input).mapToObj(String::valueOf).toList());
+                Files.writeString(wrapper, "import \"" + spec.toAbsolutePath().toString().replace("\\", "\\\\")
+                        + "\";\nmodel CommandLineModel = " + model + " input " + shape + ";\n");
+                specs.add(wrapper);
+                className = "CommandLineModel";
+            }
+            GenerationResult result = NetSpecGenerator.generate(specs, ModelLoader.class.getClassLoader());
+            if (!result.ok()) {
+                throw new SpecException(result.diagnostics().format());
+            }
+            Path classes = compile(result.files(), work);
+            ClassLoader loader = new ChildFirst(classes.toUri().toURL(), ModelLoader.class.getClassLoader());
+            String pkg = packageOf(specs, className);
+            Class<?> type = loader.loadClass(pkg.isEmpty() ? className : pkg + "." + className);
+            Object builder = type.getMethod("builder").invoke(null);
+            builder = builder.getClass().getMethod("inputShape", int[].class).invoke(builder, (Object) input);
+            builder = builder.getClass().getMethod("seed", long.class).invoke(builder, seed);
+            return (Model) builder.getClass().getMethod("build").invoke(builder);
+        } catch (ReflectiveOperationException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof IllegalArgumentException) {
+                throw new SpecException("netspec: " + cause.getMessage());
+            }
+            throw new IOException("cannot instantiate " + model + ": " + cause, cause);
+        }
+    }
+
+    /**
+     * Prefers the freshly generated classes: the models jar on the class path holds classes of
+     * the same names, generated from the shipped specs, which the user's file may have changed.
+     */
+    private static final class ChildFirst extends URLClassLoader {
+        ChildFirst(URL classes, ClassLoader parent) {
+            super(new URL[] {classes}, parent);
+        }
+
+        @Override
+        protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+            synchronized (getClassLoadingLock(name)) {
+                Class<?> c = findLoadedClass(name);
+                if (c == null && !name.startsWith("java.")) {
+                    try {
+                        c = findClass(name);
+                    } catch (ClassNotFoundException e) {
+                        c = null;
+                    }
+                }
+                if (c == null) {
+                    c = super.loadClass(name, false);
+                }
+                if (resolve) {
+                    resolveClass(c);
+                }
+                return c;
+            }
+        }
+    }
+
+    private static boolean definesModel(Path spec, String name) {
+        Program program = Frontend.load(List.of(spec), ModelLoader.class.getClassLoader());
+        return program.models().stream().anyMatch(m -> m.name().equals(name));
+    }
+
+    private static String packageOf(List<Path> specs, String className) {
+        Program program = Frontend.load(specs, ModelLoader.class.getClassLoader());
+        for (var file : program.files()) {
+            for (Definition def : file.definitions()) {
+                if (def.name().equals(className)) {
+                    return file.packageName().orElse("");
+                }
+            }
+        }
+        return "";
+    }
+
+    private static Path compile(List<GeneratedFile> files, Path work) throws IOException, SpecException {
+        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+        if (javac == null) {
+            throw new SpecException("netspec: running a spec needs a JDK (javac), but this Java is a JRE");
+        }
+        Path classes = Files.createDirectories(work.resolve("classes"));
+        List<String> sources = new ArrayList<>();
+        for (GeneratedFile f : files) {
+            Path file = work.resolve("src").resolve(f.path());
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, f.content());
+            sources.add(file.toString());
+        }
+        StringWriter out = new StringWriter();
+        boolean ok = javac.getTask(new PrintWriter(out), null, null,
+                List.of("-d", classes.toString(), "-classpath", System.getProperty("java.class.path"), "-nowarn"), null,
+                javac.getStandardFileManager(null, null, null).getJavaFileObjectsFromStrings(sources)).call();
+        if (!ok) {
+            throw new IOException("generated code did not compile (a NetSpec bug):\n" + out);
+        }
+        return classes;
+    }
+}
