@@ -272,6 +272,15 @@ final class DefinitionEmitter {
             }
             CodeBlock out = step(p, p.step(), p.label(), input);
             emitAssign(target, declare, out);
+            if (building && p.input() instanceof Expr.Pipe previous && isOp(p.step(), "batchnorm")
+                    && isOp(previous.step(), "conv")) {
+                // The conv's output flows only into this norm: evaluation folds the norm into the conv.
+                Site conv = sites.get(previous);
+                Site norm = sites.get(p);
+                if (conv != null && norm != null && !conv.list() && !norm.list()) {
+                    code.addStatement("b.fold($N, $N)", conv.field(), norm.field());
+                }
+            }
             return;
         }
         if (expr instanceof Expr.If i) {
@@ -286,6 +295,13 @@ final class DefinitionEmitter {
             return;
         }
         emitAssign(target, declare, tensor(expr));
+    }
+
+    /** Whether {@code step} applies the built-in op {@code op} (not a local of that name). */
+    private boolean isOp(Expr step, String op) {
+        Expr callee = step instanceof Expr.Call c ? c.callee() : step;
+        return callee instanceof Expr.Name n && n.name().equals(op) && lookup(op) == null
+                && !unit.visible().containsKey(op);
     }
 
     private void emitAssign(String target, boolean declare, CodeBlock value) {

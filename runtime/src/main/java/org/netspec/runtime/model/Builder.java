@@ -85,6 +85,17 @@ public final class Builder {
         return add(new Layers.Conv(full, Shape.of(filters, w.outH(), w.outW()), w, groups, weight, biasTensor));
     }
 
+    /**
+     * Declares that {@code conv}'s output feeds only {@code norm}: in evaluation without a tape the
+     * norm is folded into the conv's weights and bias (computed once, recomputed when parameters
+     * change) and the norm itself passes values through.
+     */
+    public void fold(Layer conv, Layer norm) {
+        if (conv instanceof Layers.Conv c && norm instanceof Layers.BatchNorm n) {
+            c.foldWith(n, parameters);
+        }
+    }
+
     public Layer batchnorm(String name, Shape in, double momentum, double epsilon, Init scaleInit) {
         String full = qualify(name);
         long[] c = {in.channels()};

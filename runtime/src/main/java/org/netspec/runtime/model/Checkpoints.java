@@ -74,6 +74,7 @@ final class Checkpoints {
                 }
                 target.assign(value.reshape(target.shape()));
             }
+            parameters.touch();
             return new LoadReport(plan.size(), keep, adapted, ignored);
         }
     }

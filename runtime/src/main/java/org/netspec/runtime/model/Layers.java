@@ -80,16 +80,50 @@ final class Layers {
             return weight.length() + (bias == null ? 0 : bias.length());
         }
 
+        private BatchNorm norm;
+        private Parameters parameters;
+        private INDArray[] folded;
+        private long foldedVersion = -1;
+
+        void foldWith(BatchNorm norm, Parameters parameters) {
+            this.norm = norm;
+            this.parameters = parameters;
+            norm.folded = true;
+        }
+
+        /** W' = W * gamma / sqrt(var + eps) per output channel, b' = beta + (b - mean) * that scale. */
+        private synchronized INDArray[] foldedWeights() {
+            long version = parameters.version();
+            if (folded == null || foldedVersion != version) {
+                INDArray scale = norm.gamma.div(org.nd4j.linalg.ops.transforms.Transforms.sqrt(
+                        norm.runningVar.add(norm.epsilon), false));
+                INDArray w = weight.mul(scale.reshape(scale.length(), 1, 1, 1));
+                INDArray b = (bias == null ? norm.runningMean.neg() : bias.sub(norm.runningMean)).muli(scale).addi(norm.beta);
+                folded = new INDArray[] {w, b};
+                foldedVersion = version;
+            }
+            return folded;
+        }
+
+        /** Evaluation without gradients: the following norm is folded in. */
+        private boolean folding(Context ctx) {
+            return norm != null && !ctx.training() && ctx.tape() == null;
+        }
+
         @Override
         INDArray apply(INDArray x, Context ctx) {
             INDArray out;
-            if (groups == 1) {
+            if (folding(ctx) && groups == 1) {
+                INDArray[] f = foldedWeights();
+                out = conv(x, f[0], f[1]);
+            } else if (groups == 1) {
                 out = conv(x, weight, bias);
             } else {
                 // libnd4j's conv2d has no groups: run each group on its slice of channels.
                 INDArray[] parts = new INDArray[groups];
+                INDArray[] f = folding(ctx) ? foldedWeights() : new INDArray[] {weight, bias};
                 for (int g = 0; g < groups; g++) {
-                    parts[g] = conv(inSlice(x, g), outSlice(weight, g), bias == null ? null : outSlice(bias, g));
+                    parts[g] = conv(inSlice(x, g), outSlice(f[0], g), f[1] == null ? null : outSlice(f[1], g));
                 }
                 out = Nd4j.concat(3, parts);
             }
@@ -204,8 +238,14 @@ final class Layers {
             return gamma.length() + beta.length();
         }
 
+        /** Set when the preceding conv applies this norm itself in evaluation. */
+        boolean folded;
+
         @Override
         INDArray apply(INDArray x, Context ctx) {
+            if (folded && !ctx.training() && ctx.tape() == null) {
+                return x;
+            }
             long channels = x.size(x.rank() - 1);
             INDArray rows = x.dup('c').reshape('c', x.length() / channels, channels);
             INDArray mean;

@@ -35,6 +35,18 @@ public final class Parameters {
         return dataType;
     }
 
+    private volatile long version;
+
+    /** Counts changes to the values; layers that cache derived weights (folded norms) compare it. */
+    public long version() {
+        return version;
+    }
+
+    /** Marks the values as changed: loading and optimizer steps call this. */
+    public void touch() {
+        version++;
+    }
+
     public Map<String, INDArray> parameters() {
         return Collections.unmodifiableMap(parameters);
     }
