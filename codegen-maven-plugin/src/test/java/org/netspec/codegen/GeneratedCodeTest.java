@@ -59,4 +59,29 @@ class GeneratedCodeTest {
         assertThatThrownBy(() -> a.predict(Nd4j.rand(DataType.DOUBLE, 2, 1, 28, 28)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("float32");
     }
+
+    @Test
+    void predictIsSafeFromSeveralThreads() throws Exception {
+        Model model = build("ResNet18", "filters", 8, "classes", 10, "inputShape", new int[] {3, 32, 32}, "seed", 5L);
+        java.util.List<INDArray> inputs = new java.util.ArrayList<>();
+        java.util.List<INDArray> sequential = new java.util.ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            inputs.add(Nd4j.rand(DataType.FLOAT, 2, 3, 32, 32));
+            sequential.add(model.predict(inputs.get(i)));
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            java.util.List<java.util.concurrent.Future<INDArray>> futures = new java.util.ArrayList<>();
+            for (int round = 0; round < 3; round++) {
+                for (INDArray in : inputs) {
+                    futures.add(pool.submit(() -> model.predict(in)));
+                }
+            }
+            for (int i = 0; i < futures.size(); i++) {
+                assertThat(futures.get(i).get()).isEqualTo(sequential.get(i % inputs.size()));
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
 }
