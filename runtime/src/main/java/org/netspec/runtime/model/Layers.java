@@ -95,14 +95,21 @@ final class Layers {
         private synchronized INDArray[] foldedWeights() {
             long version = parameters.version();
             if (folded == null || foldedVersion != version) {
-                INDArray scale = norm.gamma.div(org.nd4j.linalg.ops.transforms.Transforms.sqrt(
-                        norm.runningVar.add(norm.epsilon), false));
-                INDArray w = weight.mul(scale.reshape(scale.length(), 1, 1, 1));
-                INDArray b = (bias == null ? norm.runningMean.neg() : bias.sub(norm.runningMean)).muli(scale).addi(norm.beta);
-                folded = new INDArray[] {w, b};
+                // Computed once and kept: outside any workspace, whose memory the next pass reuses.
+                try (var ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                    fold();
+                }
                 foldedVersion = version;
             }
             return folded;
+        }
+
+        private void fold() {
+            INDArray scale = norm.gamma.div(org.nd4j.linalg.ops.transforms.Transforms.sqrt(
+                    norm.runningVar.add(norm.epsilon), false));
+            INDArray w = weight.mul(scale.reshape(scale.length(), 1, 1, 1));
+            INDArray b = (bias == null ? norm.runningMean.neg() : bias.sub(norm.runningMean)).muli(scale).addi(norm.beta);
+            folded = new INDArray[] {w, b};
         }
 
         /** Evaluation without gradients: the following norm is folded in. */

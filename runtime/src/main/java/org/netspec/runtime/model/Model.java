@@ -7,7 +7,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.BiFunction;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Base of generated model classes (and of interpreted models): owns the parameters, builds the
@@ -15,6 +20,15 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@code parameterCount}, {@code summary}.
  */
 public abstract class Model {
+    /**
+     * Every pass runs in an ND4J workspace: after the first pass has measured what it needs, the
+     * activations of later passes reuse the same memory instead of fresh allocations (which cost
+     * more than the convolutions). Workspaces are per thread, so concurrent predicts do not share one.
+     */
+    private static final WorkspaceConfiguration WORKSPACE = WorkspaceConfiguration.builder()
+            .policyAllocation(AllocationPolicy.OVERALLOCATE).overallocationLimit(0.2)
+            .policyLearning(LearningPolicy.FIRST_LOOP).build();
+
     private final String name;
     private final Shape input;
     private final Parameters parameters;
@@ -57,12 +71,20 @@ public abstract class Model {
 
     /** Runs the network in a context of the caller's: a tape, kept features. */
     public INDArray forward(INDArray nhwc, Context ctx) {
-        return network.forward(nhwc, ctx);
+        try (MemoryWorkspace ws = workspace()) {
+            INDArray out = network.forward(nhwc, ctx);
+            ctx.kept().replaceAll((k, v) -> v.detach());
+            return out.detach();
+        }
+    }
+
+    private MemoryWorkspace workspace() {
+        return Nd4j.getWorkspaceManager().getAndActivateWorkspace(WORKSPACE, "netspec-" + name);
     }
 
     /** Runs the network on a batch already in NetSpec's layout (NHWC, float32). */
     public INDArray forward(INDArray nhwc, Mode mode) {
-        return network.forward(nhwc, new Context(mode));
+        return forward(nhwc, new Context(mode));
     }
 
     /** Loss, logits and the gradient of the loss for every parameter, by checkpoint name. */
@@ -73,11 +95,15 @@ public abstract class Model {
      * their running averages updated), softmax cross-entropy, and back-propagation.
      */
     public Gradients gradients(INDArray nhwc, INDArray labels, double labelSmoothing) {
-        Tape tape = new Tape();
-        INDArray logits = network.forward(nhwc, Context.training(tape));
-        org.netspec.runtime.train.SoftmaxCrossEntropy.Result loss =
-                org.netspec.runtime.train.SoftmaxCrossEntropy.of(logits, labels, labelSmoothing);
-        return new Gradients(loss.loss(), logits, tape.backward(logits, loss.gradient()));
+        try (MemoryWorkspace ws = workspace()) {
+            Tape tape = new Tape();
+            INDArray logits = network.forward(nhwc, Context.training(tape));
+            org.netspec.runtime.train.SoftmaxCrossEntropy.Result loss =
+                    org.netspec.runtime.train.SoftmaxCrossEntropy.of(logits, labels, labelSmoothing);
+            Map<String, INDArray> grads = tape.backward(logits, loss.gradient());
+            grads.replaceAll((k, v) -> v.detach());
+            return new Gradients(loss.loss(), logits.detach(), grads);
+        }
     }
 
     /** The NetSpec layout of an NCHW batch, checked against the model's input shape. */
@@ -90,7 +116,7 @@ public abstract class Model {
      * (or {@code [N, F]} for flat inputs). Safe to call from several threads at once.
      */
     public INDArray predict(INDArray images) {
-        return network.forward(toNhwc(images), new Context(Mode.EVAL));
+        return forward(toNhwc(images), new Context(Mode.EVAL));
     }
 
     /**
@@ -104,7 +130,7 @@ public abstract class Model {
             resolved.put(n, resolve(n));
         }
         Context ctx = new Context(Mode.EVAL, Set.copyOf(resolved.values()));
-        network.forward(toNhwc(images), ctx);
+        forward(toNhwc(images), ctx);
         Map<String, INDArray> out = new LinkedHashMap<>();
         resolved.forEach((asked, path) -> out.put(asked, ctx.kept().get(path)));
         return out;
