@@ -34,10 +34,13 @@ final class JavaEmitter {
 
     private final Program program;
     private final Diagnostics diagnostics;
+    /** Models already elaborated at their declared input, by name. */
+    private final Map<String, ModelGraph> graphs;
 
-    JavaEmitter(Program program) {
+    JavaEmitter(Program program, Map<String, ModelGraph> graphs) {
         this.program = program;
         this.diagnostics = program.diagnostics();
+        this.graphs = graphs;
     }
 
     List<GeneratedFile> emit() {
@@ -63,7 +66,8 @@ final class JavaEmitter {
     // ------------------------------------------------------------------ models
 
     private TypeSpec model(Definition.Model m, Unit unit, String source) {
-        Optional<ModelGraph> elaborated = program.elaborate(m.name(), Optional.empty());
+        Optional<ModelGraph> elaborated = graphs.containsKey(m.name()) ? Optional.of(graphs.get(m.name()))
+                : program.elaborate(m.name(), Optional.empty());
         if (elaborated.isEmpty()) {
             return null; // reported by the elaborator: a model needs an input shape to be generated
         }

@@ -23,11 +23,14 @@ public final class NetSpecGenerator {
         List<Path> sorted = specs.stream().sorted().toList();
         Program program = Frontend.load(sorted, classpath);
         List<GeneratedFile> files = new ArrayList<>();
+        java.util.Map<String, org.netspec.dsl.ir.ModelGraph> graphs = new java.util.HashMap<>();
         if (program.ok()) {
-            program.elaborateAll();
+            for (org.netspec.dsl.ir.ModelGraph g : program.elaborateAll()) {
+                graphs.put(g.model(), g);
+            }
         }
         if (program.ok()) {
-            files.addAll(new JavaEmitter(program).emit());
+            files.addAll(new JavaEmitter(program, graphs).emit());
         }
         return new GenerationResult(program.ok() ? files : List.of(), program.diagnostics(), program.sources());
     }

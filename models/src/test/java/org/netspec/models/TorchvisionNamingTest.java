@@ -11,7 +11,6 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -58,8 +57,7 @@ class TorchvisionNamingTest {
             assertThat(length).isBetween(2L, 10_000_000L);
             JsonNode json = new ObjectMapper().readTree(in.readNBytes((int) length));
             Map<String, List<Integer>> shapes = new TreeMap<>();
-            for (Iterator<Map.Entry<String, JsonNode>> it = json.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
+            for (Map.Entry<String, JsonNode> e : json.properties()) {
                 if (!e.getKey().equals("__metadata__")) {
                     List<Integer> shape = new ArrayList<>();
                     e.getValue().get("shape").forEach(d -> shape.add(d.asInt()));
