@@ -28,8 +28,9 @@ class DiagnosticsTableTest {
         twoFiles.put("a.net", "block A() {\n  return x -> rleu\n}\nblock A() { return x }\n");
         twoFiles.put("b.net", "block B(n: integer) { return x }\n");
         Map<String, String> clash = new LinkedHashMap<>();
-        clash.put("a.net", "import \"b.net\";\nblock Stem() { return x }\n");
+        clash.put("a.net", "import \"b.net\";\nimport \"c.net\";\nblock Own() { return x -> Stem }\n");
         clash.put("b.net", "block Stem() { return x -> relu }\n");
+        clash.put("c.net", "block Stem() { return x }\n");
         return Stream.of(
                 // ---- reading and lexing
                 DiagnosticCase.of("unexpected character", "block A() { return x $ }\n",
@@ -75,8 +76,8 @@ class DiagnosticsTableTest {
                         "t.net:2:7: error[NS020]: unknown name 'z'"),
                 DiagnosticCase.of("duplicate definition", "block A() { return x }\nblock A() { return x -> relu }\n",
                         "t.net:2:7: error[NS021]: 'A' is already defined at t.net:1:7"),
-                DiagnosticCase.files("definition clashes with import", clash,
-                        "a.net:2:7: error[NS021]: 'Stem' is also defined at b.net:1:7"),
+                DiagnosticCase.files("two imports define one name", clash,
+                        "a.net:2:1: error[NS021]: 'Stem' is defined both at b.net:1:7 and at c.net:1:7"),
                 DiagnosticCase.of("builtin redefined", "block relu() { return x }\n",
                         "t.net:1:7: error[NS021]: 'relu' is the name of a built-in op or function"),
                 DiagnosticCase.of("duplicate parameter", "block A(n: int, n: int) { return x }\n",

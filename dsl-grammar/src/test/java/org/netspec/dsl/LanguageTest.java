@@ -136,6 +136,14 @@ class LanguageTest {
     }
 
     @Test
+    void ownDefinitionsShadowImportedOnes() {
+        Program program = load("lib.net", "block Stem() { return x -> relu }\n",
+                "main.net", "import \"lib.net\";\nblock Stem() { return x -> sigmoid }\n"
+                        + "network N() input 2x4x4 { return x -> s: Stem }\nmodel M = N();\n");
+        assertThat(program.elaborate("M", Optional.empty()).orElseThrow().layers().get(0).op()).isEqualTo("sigmoid");
+    }
+
+    @Test
     void callsOnTheCommandLineUseTheFilesDefinitions() {
         Program program = Frontend.load(List.of(Path.of("src/test/resources/specs/variants.net")), getClass().getClassLoader());
         ModelGraph graph = program.elaborate("Tiny(block: PreActBlock, filters: 4, classes: 3)",

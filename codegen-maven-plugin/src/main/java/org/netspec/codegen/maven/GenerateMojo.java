@@ -80,8 +80,11 @@ public final class GenerateMojo extends AbstractMojo {
                 // file:[line,col] is the form IDEs and m2e turn into markers.
                 getLog().error(file.getPath() + ":[" + d.pos().line() + "," + d.pos().column() + "] "
                         + d.severity().label() + "[" + d.code().name() + "]: " + d.message());
-                buildContext.addMessage(file, d.pos().line(), d.pos().column(), d.message(),
-                        BuildContext.SEVERITY_ERROR, null);
+                if (buildContext.isIncremental()) {
+                    // In an IDE (m2e), a marker on the spec; on the command line the log line above says it.
+                    buildContext.addMessage(file, d.pos().line(), d.pos().column(), d.message(),
+                            BuildContext.SEVERITY_ERROR, null);
+                }
             }
             int count = outcome.result().diagnostics().errorCount();
             throw new MojoFailureException("NetSpec found " + count + (count == 1 ? " error" : " errors")

@@ -70,9 +70,11 @@ public final class Checker {
                 Unit.Owned existing = unit.visible().get(def.name());
                 if (existing == null) {
                     unit.visible().put(def.name(), new Unit.Owned(def, other));
-                } else if (existing.def() != def) {
-                    Pos at = existing.unit() == unit ? existing.def().pos() : importPos;
-                    error(Code.NS021, at, "'" + def.name() + "' is also defined at " + def.pos());
+                } else if (existing.unit() != unit && existing.def() != def) {
+                    // A file's own definitions shadow imported ones (a library adding a model must
+                    // not break its users); two imports defining one name are ambiguous.
+                    error(Code.NS021, importPos, "'" + def.name() + "' is defined both at " + existing.def().pos()
+                            + " and at " + def.pos());
                 }
             }
         }

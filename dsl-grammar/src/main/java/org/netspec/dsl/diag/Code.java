@@ -21,7 +21,7 @@ public enum Code {
 
     // Names and structure
     NS020("unknown name", "A name that is not a parameter, local value, definition, op or constant in scope."),
-    NS021("duplicate definition", "Two blocks, networks or models with the same name (also across imports)."),
+    NS021("duplicate definition", "Two blocks, networks or models with the same name in one file, or in two files it imports (its own definitions shadow imported ones)."),
     NS022("duplicate parameter", "Two parameters of one definition with the same name."),
     NS023("duplicate layer name", "Two layers of one block or network with the same label."),
     NS024("unknown keyword argument", "A keyword argument that the op, block or network does not declare."),
