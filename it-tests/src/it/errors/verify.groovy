@@ -9,5 +9,8 @@ def expected = [
 expected.each { line -> assert log.contains(line) : "missing in build.log: ${line}" }
 assert log.contains('NetSpec found 3 errors in')
 assert log.count('error[NS') == 3 : 'each diagnostic reported once'
+// Once: the command line's BuildContext would log it again in its own form ("path [3:21]: ...").
+assert log.count("unknown type 'integer'") == 1
+assert log.count('BUILD FAILURE') == 1
 assert !new File(basedir, 'target/generated-sources/netspec/org/example/errors/Head.java').exists()
 true

@@ -8,11 +8,12 @@ import java.net.URLClassLoader;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import javax.inject.Inject;
+import org.apache.maven.artifact.DependencyResolutionRequiredException;
 import org.apache.maven.model.Resource;
 import org.apache.maven.plugin.AbstractMojo;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
-import org.apache.maven.plugins.annotations.Component;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
@@ -20,6 +21,7 @@ import org.apache.maven.plugins.annotations.ResolutionScope;
 import org.apache.maven.project.MavenProject;
 import org.netspec.dsl.diag.Diagnostic;
 import org.sonatype.plexus.build.incremental.BuildContext;
+import org.sonatype.plexus.build.incremental.DefaultBuildContext;
 
 /**
  * {@code netspec:generate}: Java classes from the project's {@code .net} specs. A thin layer: it
@@ -47,8 +49,13 @@ public final class GenerateMojo extends AbstractMojo {
     @Parameter(defaultValue = "${plugin.version}", readonly = true)
     private String pluginVersion;
 
-    @Component
-    private BuildContext buildContext;
+    /** m2e's context in the IDE (markers, refresh), Plexus' default one on the command line. */
+    private final BuildContext buildContext;
+
+    @Inject
+    public GenerateMojo(BuildContext buildContext) {
+        this.buildContext = buildContext;
+    }
 
     @Override
     public void execute() throws MojoExecutionException, MojoFailureException {
@@ -71,20 +78,14 @@ public final class GenerateMojo extends AbstractMojo {
             outcome = IncrementalGeneration.run(request);
         } catch (IOException e) {
             throw new MojoExecutionException("NetSpec: cannot generate: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            // A user's mistake is a diagnostic; anything thrown is NetSpec's own fault.
+            throw new MojoExecutionException("NetSpec: internal error while generating from " + sourceDirectory, e);
         }
-        buildContext.removeMessages(sourceDirectory);
-        List<Diagnostic> errors = outcome.result().diagnostics().all();
+        clearMarkers(outcome.specFiles());
         if (!outcome.result().ok()) {
-            for (Diagnostic d : errors) {
-                File file = fileOf(d.pos().file());
-                // file:[line,col] is the form IDEs and m2e turn into markers.
-                getLog().error(file.getPath() + ":[" + d.pos().line() + "," + d.pos().column() + "] "
-                        + d.severity().label() + "[" + d.code().name() + "]: " + d.message());
-                if (buildContext.isIncremental()) {
-                    // In an IDE (m2e), a marker on the spec; on the command line the log line above says it.
-                    buildContext.addMessage(file, d.pos().line(), d.pos().column(), d.message(),
-                            BuildContext.SEVERITY_ERROR, null);
-                }
+            for (Diagnostic d : outcome.result().diagnostics().all()) {
+                report(d);
             }
             int count = outcome.result().diagnostics().errorCount();
             throw new MojoFailureException("NetSpec found " + count + (count == 1 ? " error" : " errors")
@@ -98,19 +99,60 @@ public final class GenerateMojo extends AbstractMojo {
                 outcome.written(), outcome.unchanged(), outcome.deleted()));
     }
 
-    private File fileOf(String display) {
+    /** One diagnostic as {@code path:[line,col] error[NSnnn]: message}, the form IDEs and m2e parse. */
+    private void report(Diagnostic d) {
+        boolean error = d.isError();
+        File file = specFile(d.pos().file());
+        String where = file != null ? file.getPath() : d.pos().file(); // e.g. classpath:resnet.net
+        String line = where + ":[" + d.pos().line() + "," + d.pos().column() + "] "
+                + d.severity().label() + "[" + d.code().name() + "]: " + d.message();
+        if (error) {
+            getLog().error(line);
+        } else {
+            getLog().warn(line);
+        }
+        // The command line's DefaultBuildContext only logs the message again, in another form;
+        // an IDE's context (m2e, full or incremental build) turns it into a marker on the spec.
+        if (!(buildContext instanceof DefaultBuildContext)) {
+            buildContext.addMessage(file != null ? file : sourceDirectory, Math.max(d.pos().line(), 0),
+                    Math.max(d.pos().column(), 0), (file != null ? "" : where + ": ") + d.message(),
+                    error ? BuildContext.SEVERITY_ERROR : BuildContext.SEVERITY_WARNING, null);
+        }
+    }
+
+    /** Markers of the previous build go, for the folder and for each spec (IDEs differ on folders). */
+    private void clearMarkers(List<Path> specs) {
+        buildContext.removeMessages(sourceDirectory);
+        for (Path spec : specs) {
+            buildContext.removeMessages(spec.toFile());
+        }
+    }
+
+    /** The spec file a diagnostic points at, or null when it is not a file (an import from a jar). */
+    private File specFile(String display) {
+        if (display.startsWith("classpath:") || display.startsWith("<")) {
+            return null;
+        }
         File file = new File(display);
         return file.isAbsolute() ? file : new File(project.getBasedir(), display);
     }
 
-    /** The project's compile class path, where imported specs of dependencies (the models jar) live. */
+    /**
+     * The project's compile class path, where imported specs of dependencies (the models jar)
+     * live. The project's own output folder is left out: it holds copies of this project's specs
+     * from the last build, and a deleted or renamed spec must not stay importable from there.
+     */
     private URLClassLoader importClasspath() throws MojoExecutionException {
+        File ownClasses = new File(project.getBuild().getOutputDirectory()).getAbsoluteFile();
         List<URL> urls = new ArrayList<>();
         try {
             for (String element : project.getCompileClasspathElements()) {
-                urls.add(new File(element).toURI().toURL());
+                File entry = new File(element).getAbsoluteFile();
+                if (!entry.equals(ownClasses)) {
+                    urls.add(entry.toURI().toURL());
+                }
             }
-        } catch (org.apache.maven.artifact.DependencyResolutionRequiredException | MalformedURLException e) {
+        } catch (DependencyResolutionRequiredException | MalformedURLException e) {
             throw new MojoExecutionException("NetSpec: cannot read the compile class path", e);
         }
         return new URLClassLoader(urls.toArray(new URL[0]), getClass().getClassLoader());

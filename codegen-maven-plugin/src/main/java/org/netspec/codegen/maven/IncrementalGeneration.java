@@ -1,12 +1,15 @@
 package org.netspec.codegen.maven;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -31,9 +34,17 @@ public final class IncrementalGeneration {
     public record Request(Path sourceDir, Path outputDir, Path stateDir, ClassLoader importClasspath,
                           String pluginVersion, String configuration) {}
 
-    /** What happened; {@code result} carries the diagnostics. */
-    public record Outcome(GenerationResult result, int specs, int written, int unchanged, int deleted, boolean upToDate,
-                          long millis) {}
+    /** What happened; {@code result} carries the diagnostics, {@code specFiles} the specs found. */
+    public record Outcome(GenerationResult result, List<Path> specFiles, int written, int unchanged, int deleted,
+                          boolean upToDate, long millis) {
+        public Outcome {
+            specFiles = List.copyOf(specFiles);
+        }
+
+        public int specs() {
+            return specFiles.size();
+        }
+    }
 
     private IncrementalGeneration() {}
 
@@ -42,7 +53,7 @@ public final class IncrementalGeneration {
         List<Path> specs = specs(request.sourceDir());
         GenerationResult result = NetSpecGenerator.generate(specs, request.importClasspath());
         if (!result.ok()) {
-            return new Outcome(result, specs.size(), 0, 0, 0, false, elapsed(start));
+            return new Outcome(result, specs, 0, 0, 0, false, elapsed(start));
         }
         String fingerprint = fingerprint(request, result.sources());
         Path manifest = request.stateDir().resolve("manifest.txt");
@@ -55,14 +66,15 @@ public final class IncrementalGeneration {
                 && previous.subList(1, previous.size()).equals(new ArrayList<>(produced))
                 && produced.stream().allMatch(p -> Files.isRegularFile(request.outputDir().resolve(p)));
         if (upToDate) {
-            return new Outcome(result, specs.size(), 0, produced.size(), 0, true, elapsed(start));
+            return new Outcome(result, specs, 0, produced.size(), 0, true, elapsed(start));
         }
         int written = 0;
         int unchanged = 0;
         for (GeneratedFile f : result.files()) {
             Path target = request.outputDir().resolve(f.path());
-            byte[] bytes = f.content().getBytes(StandardCharsets.UTF_8);
-            if (Files.isRegularFile(target) && java.util.Arrays.equals(Files.readAllBytes(target), bytes)) {
+            // UTF-8 and '\n' whatever the platform, so that the bytes are the same everywhere.
+            byte[] bytes = f.content().replace("\r\n", "\n").getBytes(StandardCharsets.UTF_8);
+            if (Files.isRegularFile(target) && Arrays.equals(Files.readAllBytes(target), bytes)) {
                 unchanged++;
                 continue;
             }
@@ -72,19 +84,36 @@ public final class IncrementalGeneration {
         }
         int deleted = 0;
         for (String old : previous.isEmpty() ? List.<String>of() : previous.subList(1, previous.size())) {
-            if (!produced.contains(old) && Files.deleteIfExists(request.outputDir().resolve(old))) {
+            Path orphan = request.outputDir().resolve(old).normalize();
+            // Only ever below the output folder, whatever a damaged manifest says.
+            if (!produced.contains(old) && orphan.startsWith(request.outputDir().normalize())
+                    && Files.deleteIfExists(orphan)) {
                 deleted++;
+                removeEmptyFolders(orphan.getParent(), request.outputDir().normalize());
             }
         }
         Files.createDirectories(request.stateDir());
-        List<String> lines = new ArrayList<>();
-        lines.add(fingerprint);
-        lines.addAll(produced);
+        StringBuilder lines = new StringBuilder(fingerprint).append('\n');
+        for (String p : produced) {
+            lines.append(p).append('\n');
+        }
+        // Written aside and moved in one step: a build killed half-way leaves the old manifest.
         Path temp = request.stateDir().resolve("manifest.txt.tmp");
-        Files.write(temp, lines);
-        Files.move(temp, manifest, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        return new Outcome(result, specs.size(), written, unchanged, deleted, false, elapsed(start));
+        Files.writeString(temp, lines, StandardCharsets.UTF_8);
+        Files.move(temp, manifest, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return new Outcome(result, specs, written, unchanged, deleted, false, elapsed(start));
+    }
+
+    /** A renamed package leaves no empty folder tree behind (javac and IDEs would show it). */
+    private static void removeEmptyFolders(Path folder, Path root) throws IOException {
+        for (Path f = folder; f != null && f.startsWith(root) && !f.equals(root); f = f.getParent()) {
+            try (Stream<Path> entries = Files.list(f)) {
+                if (entries.findAny().isPresent()) {
+                    return;
+                }
+            }
+            Files.delete(f);
+        }
     }
 
     static List<Path> specs(Path dir) throws IOException {
@@ -113,7 +142,8 @@ public final class IncrementalGeneration {
 
     private static void update(MessageDigest sha, String text) {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
-        sha.update(java.nio.ByteBuffer.allocate(8).putLong(bytes.length).array());
+        // Length-prefixed, so that no two different inputs concatenate to the same bytes.
+        sha.update(ByteBuffer.allocate(8).putLong(bytes.length).array());
         sha.update(bytes);
     }
 

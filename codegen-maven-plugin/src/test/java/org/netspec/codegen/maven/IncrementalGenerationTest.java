@@ -3,6 +3,8 @@ package org.netspec.codegen.maven;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -24,8 +26,13 @@ class IncrementalGenerationTest {
             + "model Small = Net();\n";
 
     private IncrementalGeneration.Outcome run(Path out) throws IOException {
+        return run(out, getClass().getClassLoader(), "test", "config");
+    }
+
+    private IncrementalGeneration.Outcome run(Path out, ClassLoader imports, String version, String config)
+            throws IOException {
         return IncrementalGeneration.run(new IncrementalGeneration.Request(dir.resolve("net"), out, dir.resolve("state"),
-                getClass().getClassLoader(), "test", "config"));
+                imports, version, config));
     }
 
     private void write(String name, String text) throws IOException {
@@ -70,6 +77,74 @@ class IncrementalGenerationTest {
         assertThat(again.upToDate()).isFalse();
         assertThat(again.written()).isEqualTo(1); // only Twice changed
         assertThat(again.unchanged()).isEqualTo(2);
+    }
+
+    @Test
+    void changedImportFromTheClasspathRegenerates() throws Exception {
+        // As from a dependency's jar: not next to the importing spec, found through the class path.
+        Path jar = Files.createDirectories(dir.resolve("jar"));
+        Files.writeString(jar.resolve("lib.net"), BLOCKS);
+        write("main.net", MAIN.replace("blocks.net", "lib.net"));
+        Path out = dir.resolve("out");
+        try (URLClassLoader imports = new URLClassLoader(new URL[] {jar.toUri().toURL()}, null)) {
+            assertThat(run(out, imports, "test", "config").written()).isEqualTo(2); // Net, Small; Twice is the jar's
+            assertThat(run(out, imports, "test", "config").upToDate()).isTrue();
+            // Same class names, another layer inside the imported block: the network's code changes.
+            Files.writeString(jar.resolve("lib.net"), BLOCKS.replace("relu -> relu", "relu -> relu -> relu"));
+            IncrementalGeneration.Outcome again = run(out, imports, "test", "config");
+            assertThat(again.upToDate()).isFalse();
+            assertThat(again.result().diagnostics().format()).isEmpty();
+        }
+    }
+
+    @Test
+    void newPluginVersionOrConfigurationRechecksButRewritesNothingUnchanged() throws Exception {
+        write("blocks.net", BLOCKS);
+        write("main.net", MAIN);
+        Path out = dir.resolve("out");
+        run(out, getClass().getClassLoader(), "1.0", "config");
+        Map<Path, FileTime> before = times(out);
+        Thread.sleep(20);
+        IncrementalGeneration.Outcome newVersion = run(out, getClass().getClassLoader(), "1.1", "config");
+        assertThat(newVersion.upToDate()).isFalse();
+        assertThat(newVersion.written()).isZero();
+        assertThat(newVersion.unchanged()).isEqualTo(3);
+        IncrementalGeneration.Outcome newConfig = run(out, getClass().getClassLoader(), "1.1", "other config");
+        assertThat(newConfig.upToDate()).isFalse();
+        assertThat(times(out)).isEqualTo(before);
+        assertThat(run(out, getClass().getClassLoader(), "1.1", "other config").upToDate()).isTrue();
+    }
+
+    @Test
+    void deletedOutputIsWrittenAgainThoughTheInputsAreUnchanged() throws Exception {
+        write("blocks.net", BLOCKS);
+        write("main.net", MAIN);
+        Path out = dir.resolve("out");
+        run(out);
+        Files.delete(out.resolve("demo/Net.java"));
+        IncrementalGeneration.Outcome again = run(out);
+        assertThat(again.upToDate()).isFalse();
+        assertThat(again.written()).isEqualTo(1);
+        assertThat(out.resolve("demo/Net.java")).exists();
+    }
+
+    @Test
+    void renamedSpecMovesItsClassesAndLeavesNoEmptyPackage() throws Exception {
+        write("blocks.net", BLOCKS);
+        write("main.net", MAIN);
+        write("extra.net", "package demo.extra;\nblock Extra() { return x }\n");
+        Path out = dir.resolve("out");
+        run(out);
+        assertThat(out.resolve("demo/extra/Extra.java")).exists();
+        Files.delete(dir.resolve("net/extra.net"));
+        write("renamed.net", "package demo.renamed;\nblock Extra() { return x }\n");
+        IncrementalGeneration.Outcome again = run(out);
+        assertThat(again.deleted()).isEqualTo(1);
+        assertThat(again.written()).isEqualTo(1);
+        assertThat(out.resolve("demo/extra")).doesNotExist();
+        assertThat(out.resolve("demo/renamed/Extra.java")).exists();
+        assertThat(Files.readAllLines(dir.resolve("state/manifest.txt"))).contains("demo/renamed/Extra.java")
+                .doesNotContain("demo/extra/Extra.java");
     }
 
     @Test
