@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** {@code netspec}: the command-line tool. Each subcommand lives in its own class. */
 @Command(name = "netspec", mixinStandardHelpOptions = true, version = "netspec 0.1.0",
         description = "Define, check and inspect residual networks written in the .net language.",
-        subcommands = {CheckCommand.class, SummaryCommand.class, GraphCommand.class, InferCommand.class, BenchCommand.class,
+        subcommands = {CheckCommand.class, SummaryCommand.class, GraphCommand.class, InferCommand.class, BenchCommand.class, TrainCommand.class,
+                EvalCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -23,7 +23,7 @@ final class Checkpoints {
             List<String> ignored = new ArrayList<>();
             List<String> unexpected = new ArrayList<>();
             for (String name : in.names()) {
-                if (name.endsWith("num_batches_tracked")) {
+                if (name.endsWith("num_batches_tracked") || options.ignored().test(name)) {
                     ignored.add(name); // PyTorch's BN step counter; NetSpec does not keep it
                     continue;
                 }

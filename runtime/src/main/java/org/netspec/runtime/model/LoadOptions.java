@@ -12,16 +12,22 @@ import java.util.function.UnaryOperator;
  * @param adaptChannels a conv weight with 3 input channels loads into a 1-channel model summed over
  *                      the input channels (as timm adapts a stem), and the other way round by repeating
  */
-public record LoadOptions(UnaryOperator<String> naming, String newHead, boolean adaptChannels) {
+public record LoadOptions(UnaryOperator<String> naming, String newHead, boolean adaptChannels,
+                          java.util.function.Predicate<String> ignored) {
     public static LoadOptions strict() {
-        return new LoadOptions(UnaryOperator.identity(), null, false);
+        return new LoadOptions(UnaryOperator.identity(), null, false, name -> false);
     }
 
     public LoadOptions withNewHead(String layer) {
-        return new LoadOptions(naming, layer, adaptChannels);
+        return new LoadOptions(naming, layer, adaptChannels, ignored);
     }
 
     public LoadOptions withAdaptedChannels() {
-        return new LoadOptions(naming, newHead, true);
+        return new LoadOptions(naming, newHead, true, ignored);
+    }
+
+    /** Checkpoint tensors to skip (a training checkpoint's {@code optimizer/} state). */
+    public LoadOptions withIgnored(java.util.function.Predicate<String> skip) {
+        return new LoadOptions(naming, newHead, adaptChannels, skip);
     }
 }

@@ -1,0 +1,53 @@
+package org.netspec.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import org.netspec.runtime.data.Cifar10;
+import org.netspec.runtime.data.DataException;
+import org.netspec.runtime.data.Dataset;
+import org.netspec.runtime.data.FashionMnist;
+import org.netspec.runtime.data.ImageFolder;
+
+/** {@code --data fashion-mnist[:DIR] | cifar10:DIR | folder:DIR[:SIZE]}: a training and a test set. */
+record DataSpec(Dataset train, Dataset test) {
+
+    static DataSpec parse(String text, PrintWriter err) throws DataException {
+        String kind = text.contains(":") ? text.substring(0, text.indexOf(':')) : text;
+        String rest = text.contains(":") ? text.substring(text.indexOf(':') + 1) : "";
+        switch (kind) {
+            case "fashion-mnist": {
+                Path dir = rest.isEmpty() ? FashionMnist.DEBIAN : Path.of(rest);
+                if (rest.isEmpty() && !FashionMnist.available(dir)) {
+                    err.println("netspec: the full Fashion-MNIST is not installed (Debian: apt-get install"
+                            + " dataset-fashion-mnist); using the embedded subset of 6,000 training and 1,000 test images");
+                    dir = FashionMnist.embedded();
+                }
+                return new DataSpec(FashionMnist.read(dir, "train"), FashionMnist.read(dir, "t10k"));
+            }
+            case "cifar10":
+                if (rest.isEmpty()) {
+                    throw new DataException("cifar10 needs a folder: --data cifar10:DIR (the binary version's *.bin files)");
+                }
+                return new DataSpec(Cifar10.read(Path.of(rest), true), Cifar10.read(Path.of(rest), false));
+            case "folder": {
+                if (rest.isEmpty()) {
+                    throw new DataException("folder needs a path: --data folder:DIR[:SIZE] with DIR/train and DIR/test");
+                }
+                int size = 64;
+                String dir = rest;
+                int colon = rest.lastIndexOf(':');
+                if (colon > 0 && rest.substring(colon + 1).matches("\\d+")) {
+                    size = Integer.parseInt(rest.substring(colon + 1));
+                    dir = rest.substring(0, colon);
+                }
+                return new DataSpec(ImageFolder.read(Path.of(dir, "train"), size), ImageFolder.read(Path.of(dir, "test"), size));
+            }
+            default:
+                throw new DataException("unknown data '" + kind + "'; use fashion-mnist[:DIR], cifar10:DIR or folder:DIR");
+        }
+    }
+
+    int[] shape() {
+        return new int[] {train.channels(), train.height(), train.width()};
+    }
+}

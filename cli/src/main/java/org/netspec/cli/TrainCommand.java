@@ -1,0 +1,141 @@
+package org.netspec.cli;
+
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.netspec.runtime.data.DataException;
+import org.netspec.runtime.data.Dataset;
+import org.netspec.runtime.model.Model;
+import org.netspec.runtime.train.Trainer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = {"Train a model of any spec on a data set: SGD (Nesterov) or AdamW, linear warm-up + cosine,",
+                "evaluation and an atomic checkpoint after every epoch, metrics.csv and curves.png in --out."})
+final class TrainCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--spec", required = true, paramLabel = "FILE", description = "spec file (.net)")
+    Path specFile;
+
+    @Option(names = "--model", required = true, paramLabel = "MODEL", description = "model name or call")
+    String model;
+
+    @Option(names = "--data", required = true, paramLabel = "DATA",
+            description = "fashion-mnist[:DIR], cifar10:DIR or folder:DIR[:SIZE] (DIR/train, DIR/test)")
+    String data;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "checkpoint, metrics.csv, curves.png")
+    Path out;
+
+    @Option(names = "--epochs", defaultValue = "1", description = "default: ${DEFAULT-VALUE}")
+    int epochs;
+
+    @Option(names = "--batch", defaultValue = "128", description = "default: ${DEFAULT-VALUE}")
+    int batch;
+
+    @Option(names = "--lr", defaultValue = "0.1", description = "peak learning rate (default: ${DEFAULT-VALUE})")
+    double lr;
+
+    @Option(names = "--optimizer", defaultValue = "sgd", description = "sgd or adamw (default: ${DEFAULT-VALUE})")
+    String optimizer;
+
+    @Option(names = "--momentum", defaultValue = "0.9", description = "default: ${DEFAULT-VALUE}")
+    double momentum;
+
+    @Option(names = "--no-nesterov", negatable = false, description = "plain momentum instead of Nesterov")
+    boolean noNesterov;
+
+    @Option(names = "--weight-decay", defaultValue = "5e-4", description = "default: ${DEFAULT-VALUE}")
+    double weightDecay;
+
+    @Option(names = "--label-smoothing", defaultValue = "0", description = "default: ${DEFAULT-VALUE}")
+    double labelSmoothing;
+
+    @Option(names = "--warmup", defaultValue = "0.1", description = "warm-up in epochs (default: ${DEFAULT-VALUE})")
+    double warmup;
+
+    @Option(names = "--augment", defaultValue = "true", negatable = true, fallbackValue = "true",
+            description = "random crops (padding 2) and horizontal flips (default: ${DEFAULT-VALUE})")
+    boolean augment;
+
+    @Option(names = "--limit", description = "train on the first N examples only")
+    Integer limit;
+
+    @Option(names = "--seed", defaultValue = "0", description = "default: ${DEFAULT-VALUE}")
+    long seed;
+
+    @Option(names = "--resume", description = "continue from the checkpoint in --out")
+    boolean resume;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
+        DataSpec sets;
+        try {
+            sets = DataSpec.parse(data, err);
+        } catch (DataException e) {
+            err.println("netspec train: " + e.getMessage());
+            return 1;
+        }
+        Dataset train = limit == null ? sets.train() : sets.train().limit(limit);
+        Model net;
+        try {
+            net = ModelLoader.load(specFile, model, sets.shape(), seed);
+        } catch (ModelLoader.SpecException e) {
+            err.print(e.getMessage());
+            err.flush();
+            return 1;
+        }
+        if (net.outputShape().rank() != 1 || net.outputShape().channels() != train.classes()) {
+            err.println("netspec train: " + net.name() + " outputs " + net.outputShape() + " but " + train.name() + " has "
+                    + train.classes() + " classes");
+            return 1;
+        }
+        Trainer.Config config;
+        try {
+            config = new Trainer.Config(epochs, batch, lr, optimizer, momentum, !noNesterov, weightDecay, labelSmoothing,
+                    warmup, augment ? new Dataset.Augment(2, true) : Dataset.Augment.NONE, seed);
+        } catch (IllegalArgumentException e) {
+            err.println("netspec train: " + e.getMessage());
+            return 2;
+        }
+        spec.commandLine().getOut().printf("training %s (%,d parameters) on %s: %,d training and %,d test images%n",
+                net.name(), net.parameterCount(), train.name(), train.size(), sets.test().size());
+        spec.commandLine().getOut().flush();
+        new Trainer(net, train, sets.test(), config, out, new PrintStream(System.err, true)).run(resume);
+        plot(out.resolve(Trainer.METRICS), out.resolve("curves.png"));
+        spec.commandLine().getOut().printf("wrote %s, %s and curves.png to %s%n", Trainer.CHECKPOINT, Trainer.METRICS, out);
+        return 0;
+    }
+
+    /** Training loss and test accuracy by epoch, as a PNG. */
+    static void plot(Path csv, Path png) throws java.io.IOException {
+        List<String> lines = Files.readAllLines(csv);
+        List<Double> epochs = new ArrayList<>();
+        List<Double> loss = new ArrayList<>();
+        List<Double> top1 = new ArrayList<>();
+        for (String line : lines.subList(1, lines.size())) {
+            String[] f = line.split(",");
+            epochs.add(Double.parseDouble(f[0]));
+            loss.add(Double.parseDouble(f[1]));
+            top1.add(Double.parseDouble(f[4]));
+        }
+        XYChart chart = new XYChartBuilder().width(800).height(500).title("Training curves").xAxisTitle("epoch")
+                .yAxisTitle("value").build();
+        chart.addSeries("training loss", epochs, loss);
+        chart.addSeries("test top-1 accuracy", epochs, top1);
+        BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+}

@@ -1,0 +1,94 @@
+package org.netspec.runtime.data;
+
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+
+/**
+ * A folder of images, one sub-folder per class ({@code dir/cat/1.jpg}, {@code dir/dog/2.png}),
+ * classes in name order. Each image is resized so its shorter side is {@code size}, centre-cropped
+ * to {@code size x size} and kept as RGB; normalisation uses ImageNet's statistics.
+ */
+public final class ImageFolder {
+    private static final float[] MEAN = {0.485f, 0.456f, 0.406f};
+    private static final float[] STD = {0.229f, 0.224f, 0.225f};
+
+    private ImageFolder() {}
+
+    public static Dataset read(Path dir, int size) throws DataException {
+        List<Path> classes;
+        try (Stream<Path> entries = Files.list(dir)) {
+            classes = entries.filter(Files::isDirectory).sorted().toList();
+        } catch (IOException e) {
+            throw new DataException(dir + ": cannot list class folders: " + e.getMessage(), e);
+        }
+        if (classes.isEmpty()) {
+            throw new DataException(dir + ": no class folders (expected dir/<class>/<image>)");
+        }
+        List<byte[]> images = new ArrayList<>();
+        List<Integer> labels = new ArrayList<>();
+        for (int c = 0; c < classes.size(); c++) {
+            List<Path> files;
+            try (Stream<Path> entries = Files.list(classes.get(c))) {
+                files = entries.filter(p -> {
+                    String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
+                    return n.endsWith(".jpg") || n.endsWith(".jpeg") || n.endsWith(".png");
+                }).sorted().toList();
+            } catch (IOException e) {
+                throw new DataException(classes.get(c) + ": cannot list: " + e.getMessage(), e);
+            }
+            for (Path f : files) {
+                images.add(load(f, size));
+                labels.add(c);
+            }
+        }
+        if (images.isEmpty()) {
+            throw new DataException(dir + ": no .jpg, .jpeg or .png images in its class folders");
+        }
+        int per = 3 * size * size;
+        byte[] pixels = new byte[images.size() * per];
+        for (int i = 0; i < images.size(); i++) {
+            System.arraycopy(images.get(i), 0, pixels, i * per, per);
+        }
+        return new Dataset("folder:" + dir.getFileName(), 3, size, size, pixels,
+                labels.stream().mapToInt(Integer::intValue).toArray(), classes.size(), MEAN, STD);
+    }
+
+    private static byte[] load(Path file, int size) throws DataException {
+        BufferedImage image;
+        try {
+            image = ImageIO.read(file.toFile());
+        } catch (IOException e) {
+            throw new DataException(file + ": cannot decode: " + e.getMessage(), e);
+        }
+        if (image == null || image.getWidth() < 1 || image.getHeight() < 1) {
+            throw new DataException(file + ": not a readable JPEG or PNG image");
+        }
+        double scale = (double) size / Math.min(image.getWidth(), image.getHeight());
+        int w = Math.max(size, (int) Math.round(image.getWidth() * scale));
+        int h = Math.max(size, (int) Math.round(image.getHeight() * scale));
+        BufferedImage resized = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = resized.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        g.drawImage(image, -(w - size) / 2, -(h - size) / 2, w, h, null);
+        g.dispose();
+        byte[] chw = new byte[3 * size * size];
+        for (int y = 0; y < size; y++) {
+            for (int x = 0; x < size; x++) {
+                int rgb = resized.getRGB(x, y);
+                chw[y * size + x] = (byte) (rgb >> 16);
+                chw[size * size + y * size + x] = (byte) (rgb >> 8);
+                chw[2 * size * size + y * size + x] = (byte) rgb;
+            }
+        }
+        return chw;
+    }
+}

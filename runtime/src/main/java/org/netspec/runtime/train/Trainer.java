@@ -1,0 +1,238 @@
+package org.netspec.runtime.train;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.netspec.runtime.data.Dataset;
+import org.netspec.runtime.io.SafeTensors;
+import org.netspec.runtime.model.Mode;
+import org.netspec.runtime.model.Model;
+
+/**
+ * Epochs of mini-batch training with evaluation after each, a checkpoint after each (written
+ * atomically: weights, batch-norm statistics, optimizer state, position), metrics as CSV, and
+ * exact resumption. All randomness — the order of examples, augmentation — is derived from the
+ * seed, the epoch and the batch number, so a resumed run draws what an unbroken one would have.
+ */
+public final class Trainer {
+    public static final String CHECKPOINT = "checkpoint.safetensors";
+    public static final String METRICS = "metrics.csv";
+    private static final String OPTIMIZER_PREFIX = "optimizer/";
+
+    /** How to train. {@code optimizer} is {@code sgd} (momentum, Nesterov) or {@code adamw}. */
+    public record Config(int epochs, int batch, double learningRate, String optimizer, double momentum, boolean nesterov,
+                         double weightDecay, double labelSmoothing, double warmupEpochs, Dataset.Augment augment,
+                         long seed) {
+        public Config {
+            if (epochs < 1 || batch < 1 || learningRate <= 0) {
+                throw new IllegalArgumentException("epochs and batch must be at least 1 and the learning rate positive");
+            }
+            if (!optimizer.equals("sgd") && !optimizer.equals("adamw")) {
+                throw new IllegalArgumentException("optimizer must be sgd or adamw, got '" + optimizer + "'");
+            }
+        }
+
+        Optimizer newOptimizer() {
+            return optimizer.equals("sgd") ? new Sgd(momentum, nesterov, weightDecay, false)
+                    : new AdamW(0.9, 0.999, 1e-8, weightDecay);
+        }
+    }
+
+    /** One epoch's figures. */
+    public record Epoch(int epoch, double trainLoss, double trainAccuracy, double testLoss, double top1, double top5,
+                        double imagesPerSecond, double seconds, double learningRate) {
+        static final String HEADER = "epoch,train_loss,train_accuracy,test_loss,test_top1,test_top5,images_per_s,seconds,learning_rate";
+
+        String csv() {
+            return String.format(Locale.ROOT, "%d,%.6f,%.6f,%.6f,%.6f,%.6f,%.1f,%.1f,%.6g", epoch, trainLoss, trainAccuracy,
+                    testLoss, top1, top5, imagesPerSecond, seconds, learningRate);
+        }
+    }
+
+    private static final WorkspaceConfiguration UPDATE = WorkspaceConfiguration.builder()
+            .policyAllocation(AllocationPolicy.OVERALLOCATE).overallocationLimit(0.2)
+            .policyLearning(LearningPolicy.FIRST_LOOP).build();
+
+    private final Model model;
+    private final Dataset train;
+    private final Dataset test;
+    private final Config config;
+    private final Path out;
+    private final PrintStream progress;
+    private final Optimizer optimizer;
+    private final Schedule schedule;
+    private final long stepsPerEpoch;
+
+    public Trainer(Model model, Dataset train, Dataset test, Config config, Path out, PrintStream progress) {
+        this.model = model;
+        this.train = train;
+        this.test = test;
+        this.config = config;
+        this.out = out;
+        this.progress = progress;
+        this.optimizer = config.newOptimizer();
+        this.stepsPerEpoch = (train.size() + config.batch() - 1) / config.batch();
+        this.schedule = Schedule.warmupCosine(config.learningRate(), Math.round(config.warmupEpochs() * stepsPerEpoch),
+                stepsPerEpoch * config.epochs());
+    }
+
+    /** Trains the remaining epochs; with {@code resume}, continues from the checkpoint in the output folder. */
+    public List<Epoch> run(boolean resume) throws IOException {
+        return run(resume, config.epochs());
+    }
+
+    /**
+     * Like {@link #run(boolean)}, but stops after epoch {@code until} (of the configured total,
+     * which still shapes the learning-rate schedule): an interrupted run, to resume later.
+     */
+    public List<Epoch> run(boolean resume, int until) throws IOException {
+        Files.createDirectories(out);
+        int start = 0;
+        List<String> metrics = new ArrayList<>();
+        if (resume) {
+            start = restore();
+            Path csv = out.resolve(METRICS);
+            if (Files.isRegularFile(csv)) {
+                List<String> lines = Files.readAllLines(csv);
+                metrics.addAll(lines.subList(0, Math.min(lines.size(), start + 1)));
+            }
+        }
+        if (metrics.isEmpty()) {
+            metrics.add(Epoch.HEADER);
+        }
+        List<Epoch> results = new ArrayList<>();
+        for (int epoch = start; epoch < Math.min(until, config.epochs()); epoch++) {
+            Epoch e = epoch(epoch);
+            results.add(e);
+            metrics.add(e.csv());
+            save(epoch + 1);
+            writeAtomically(out.resolve(METRICS), String.join("\n", metrics) + "\n");
+            progress.printf(Locale.ROOT, "epoch %d/%d: loss %.4f, train accuracy %.2f%%, test loss %.4f, top-1 %.2f%%,"
+                            + " top-5 %.2f%%, %.0f images/s, %.0f s%n", e.epoch(), config.epochs(), e.trainLoss(),
+                    100 * e.trainAccuracy(), e.testLoss(), 100 * e.top1(), 100 * e.top5(), e.imagesPerSecond(), e.seconds());
+        }
+        return results;
+    }
+
+    private Epoch epoch(int epoch) {
+        long started = System.nanoTime();
+        int[] order = train.shuffled(config.seed(), epoch);
+        double lossSum = 0;
+        long correct = 0;
+        long seen = 0;
+        double lr = 0;
+        for (long b = 0; b < stepsPerEpoch; b++) {
+            int from = (int) (b * config.batch());
+            int[] indices = java.util.Arrays.copyOfRange(order, from, Math.min(order.length, from + config.batch()));
+            SplittableRandom random = new SplittableRandom(config.seed() ^ ((long) epoch << 32) ^ (b * 0xBF58476D1CE4E5B9L));
+            Dataset.Batch batch = train.batch(indices, config.augment(), random);
+            Model.Gradients g = model.gradients(batch.images(), batch.labels(), config.labelSmoothing());
+            lr = schedule.at(epoch * stepsPerEpoch + b);
+            // The update's temporaries reuse one workspace; parameters and buffers live outside it.
+            try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(UPDATE, "netspec-update")) {
+                optimizer.step(model.parameters().parameters(), g.gradients(), lr);
+            }
+            model.parameters().touch();
+            lossSum += g.loss() * indices.length;
+            correct += Metrics.correct(g.logits(), batch.labels(), 1);
+            seen += indices.length;
+            double elapsed = (System.nanoTime() - started) / 1e9;
+            bar(epoch + 1, b + 1, lossSum / seen, (double) correct / seen, seen / elapsed);
+        }
+        progress.print("\r" + " ".repeat(100) + "\r");
+        double seconds = (System.nanoTime() - started) / 1e9;
+        double[] eval = evaluate(model, test, 256);
+        return new Epoch(epoch + 1, lossSum / seen, (double) correct / seen, eval[0], eval[1], eval[2], seen / seconds,
+                seconds, lr);
+    }
+
+    private void bar(int epoch, long step, double loss, double accuracy, double imagesPerSecond) {
+        int width = 30;
+        int filled = (int) (width * step / stepsPerEpoch);
+        progress.printf(Locale.ROOT, "\repoch %d/%d [%s%s] %d/%d loss %.4f acc %.2f%% %.0f img/s", epoch, config.epochs(),
+                "=".repeat(filled), " ".repeat(width - filled), step, stepsPerEpoch, loss, 100 * accuracy, imagesPerSecond);
+        progress.flush();
+    }
+
+    /** Mean loss, top-1 and top-5 accuracy in evaluation mode. */
+    public static double[] evaluate(Model model, Dataset data, int batchSize) {
+        double lossSum = 0;
+        long top1 = 0;
+        long top5 = 0;
+        for (int from = 0; from < data.size(); from += batchSize) {
+            int[] indices = new int[Math.min(batchSize, data.size() - from)];
+            for (int i = 0; i < indices.length; i++) {
+                indices[i] = from + i;
+            }
+            Dataset.Batch batch = data.batch(indices, Dataset.Augment.NONE, new SplittableRandom(0));
+            INDArray logits = model.forward(batch.images(), Mode.EVAL);
+            lossSum += SoftmaxCrossEntropy.of(logits, batch.labels(), 0).loss() * indices.length;
+            top1 += Metrics.correct(logits, batch.labels(), 1);
+            top5 += Metrics.correct(logits, batch.labels(), Math.min(5, (int) logits.size(1)));
+        }
+        return new double[] {lossSum / data.size(), (double) top1 / data.size(), (double) top5 / data.size()};
+    }
+
+    private void save(int epochsDone) throws IOException {
+        Map<String, INDArray> tensors = new LinkedHashMap<>(model.parameters().all());
+        optimizer.state().forEach((k, v) -> tensors.put(OPTIMIZER_PREFIX + k, v));
+        Map<String, String> metadata = new LinkedHashMap<>();
+        metadata.put("format", "netspec-training");
+        metadata.put("model", model.name());
+        metadata.put("epochs_done", String.valueOf(epochsDone));
+        metadata.put("seed", String.valueOf(config.seed()));
+        metadata.put("batch", String.valueOf(config.batch()));
+        metadata.put("config", config.toString());
+        SafeTensors.write(out.resolve(CHECKPOINT), tensors, metadata);
+    }
+
+    /** Loads the checkpoint into model and optimizer; returns the number of epochs done. */
+    private int restore() throws IOException {
+        Path file = out.resolve(CHECKPOINT);
+        if (!Files.isRegularFile(file)) {
+            throw new IOException("cannot resume: no " + CHECKPOINT + " in " + out);
+        }
+        try (SafeTensors in = SafeTensors.open(file)) {
+            Map<String, String> meta = in.metadata();
+            if (!model.name().equals(meta.get("model")) || !String.valueOf(config.seed()).equals(meta.get("seed"))
+                    || !String.valueOf(config.batch()).equals(meta.get("batch"))) {
+                throw new IOException(file + " was written for model " + meta.get("model") + ", seed " + meta.get("seed")
+                        + ", batch " + meta.get("batch") + "; resume with the same settings");
+            }
+            Map<String, INDArray> targets = model.parameters().all();
+            Map<String, INDArray> optimizerState = new LinkedHashMap<>();
+            for (String name : in.names()) {
+                if (name.startsWith(OPTIMIZER_PREFIX)) {
+                    optimizerState.put(name.substring(OPTIMIZER_PREFIX.length()), in.readArray(name));
+                } else if (targets.containsKey(name)) {
+                    targets.get(name).assign(in.readArray(name));
+                } else {
+                    throw new IOException(file + ": unexpected tensor " + name);
+                }
+            }
+            optimizer.restore(optimizerState);
+            model.parameters().touch();
+            return Integer.parseInt(meta.getOrDefault("epochs_done", "0"));
+        }
+    }
+
+    private static void writeAtomically(Path file, String text) throws IOException {
+        Path temp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(temp, text);
+        Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+}

@@ -1,0 +1,130 @@
+package org.netspec.runtime.data;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** Readers accept the real formats and reject broken files with the file and record named. */
+class DataReadersTest {
+    @TempDir
+    Path dir;
+
+    private static byte[] gzip(byte[] bytes) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+            gz.write(bytes);
+        }
+        return out.toByteArray();
+    }
+
+    private void idx(String name, int magic, int[] dims, byte[] data) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(4 + 4 * dims.length + data.length);
+        b.putInt(magic);
+        for (int d : dims) {
+            b.putInt(d);
+        }
+        b.put(data);
+        Files.write(dir.resolve(name), gzip(b.array()));
+    }
+
+    @Test
+    void readsTheEmbeddedFashionMnistSubset() throws Exception {
+        Path subset = FashionMnist.embedded();
+        Dataset train = FashionMnist.read(subset, "train");
+        Dataset test = FashionMnist.read(subset, "t10k");
+        assertThat(train.size()).isEqualTo(6000);
+        assertThat(test.size()).isEqualTo(1000);
+        assertThat(train.classes()).isEqualTo(10);
+        Dataset.Batch batch = train.batch(new int[] {0, 1, 2}, Dataset.Augment.NONE, new SplittableRandom(1));
+        assertThat(batch.images().shape()).containsExactly(3, 28, 28, 1);
+        assertThat(batch.labels().toIntVector()).containsExactly(train.labels()[0], train.labels()[1], train.labels()[2]);
+    }
+
+    @Test
+    void augmentationIsSeededAndShufflingIsAPermutation() throws Exception {
+        Dataset train = FashionMnist.read(FashionMnist.embedded(), "train").limit(100);
+        Dataset.Augment augment = new Dataset.Augment(2, true);
+        INDArray a = train.batch(new int[] {5, 6}, augment, new SplittableRandom(9)).images();
+        INDArray b = train.batch(new int[] {5, 6}, augment, new SplittableRandom(9)).images();
+        INDArray plain = train.batch(new int[] {5, 6}, Dataset.Augment.NONE, new SplittableRandom(9)).images();
+        assertThat(a).isEqualTo(b);
+        assertThat(a).isNotEqualTo(plain);
+        int[] order = train.shuffled(3, 1);
+        assertThat(order).containsExactlyInAnyOrder(java.util.stream.IntStream.range(0, 100).toArray());
+        assertThat(train.shuffled(3, 1)).isEqualTo(order);
+        assertThat(train.shuffled(3, 2)).isNotEqualTo(order);
+    }
+
+    @Test
+    void rejectsBrokenIdxFiles() throws Exception {
+        idx("train-images-idx3-ubyte.gz", 0x803, new int[] {3, 28, 28}, new byte[2 * 784 + 10]);
+        idx("train-labels-idx1-ubyte.gz", 0x801, new int[] {3}, new byte[] {1, 2, 3});
+        assertThatThrownBy(() -> FashionMnist.read(dir, "train")).isInstanceOf(DataException.class)
+                .hasMessage(dir.resolve("train-images-idx3-ubyte.gz") + ": truncated in record 2 of 3");
+
+        idx("train-images-idx3-ubyte.gz", 0x1234, new int[] {3, 28, 28}, new byte[3 * 784]);
+        assertThatThrownBy(() -> FashionMnist.read(dir, "train")).hasMessageContaining("not an unsigned-byte IDX file");
+
+        idx("train-images-idx3-ubyte.gz", 0x803, new int[] {3, 28, 28}, new byte[3 * 784]);
+        idx("train-labels-idx1-ubyte.gz", 0x801, new int[] {3}, new byte[] {1, 12, 3});
+        assertThatThrownBy(() -> FashionMnist.read(dir, "train"))
+                .hasMessage(dir.resolve("train-labels-idx1-ubyte.gz") + ": record 1 has label 12, not 0..9");
+
+        idx("train-labels-idx1-ubyte.gz", 0x801, new int[] {2}, new byte[] {1, 2});
+        assertThatThrownBy(() -> FashionMnist.read(dir, "train")).hasMessageContaining("holds 3 images but");
+
+        Files.write(dir.resolve("train-images-idx3-ubyte.gz"), new byte[] {0x1f, (byte) 0x8b, 8, 0, 1, 2, 3});
+        assertThatThrownBy(() -> FashionMnist.read(dir, "train")).isInstanceOf(DataException.class)
+                .hasMessageStartingWith(dir.resolve("train-images-idx3-ubyte.gz").toString());
+    }
+
+    @Test
+    void readsCifarAndRejectsTruncatedRecords() throws Exception {
+        byte[] records = new byte[2 * 3073];
+        records[0] = 3;
+        records[3073] = 7;
+        records[3073 + 1] = (byte) 255;
+        Files.write(dir.resolve("test_batch.bin"), records);
+        Dataset test = Cifar10.read(dir, false);
+        assertThat(test.labels()).containsExactly(3, 7);
+        assertThat(test.pixels()[3072] & 0xff).isEqualTo(255);
+
+        Files.write(dir.resolve("test_batch.bin"), java.util.Arrays.copyOf(records, 3073 + 100));
+        assertThatThrownBy(() -> Cifar10.read(dir, false)).isInstanceOf(DataException.class)
+                .hasMessage(dir.resolve("test_batch.bin") + ": 3173 bytes is not a whole number of 3073-byte records;"
+                        + " record 1 is truncated");
+        records[3073] = 10;
+        Files.write(dir.resolve("test_batch.bin"), records);
+        assertThatThrownBy(() -> Cifar10.read(dir, false)).hasMessageContaining("record 1 has label 10");
+    }
+
+    @Test
+    void readsAFolderOfImages() throws Exception {
+        for (String cls : new String[] {"cat", "dog"}) {
+            Files.createDirectories(dir.resolve(cls));
+            java.awt.image.BufferedImage image = new java.awt.image.BufferedImage(40, 20,
+                    java.awt.image.BufferedImage.TYPE_INT_RGB);
+            image.setRGB(20, 10, cls.equals("cat") ? 0xff0000 : 0x00ff00);
+            javax.imageio.ImageIO.write(image, "png", dir.resolve(cls).resolve("a.png").toFile());
+        }
+        Files.writeString(dir.resolve("dog").resolve("broken.jpg"), "not an image");
+        assertThatThrownBy(() -> ImageFolder.read(dir, 16)).isInstanceOf(DataException.class)
+                .hasMessage(dir.resolve("dog").resolve("broken.jpg") + ": not a readable JPEG or PNG image");
+        Files.delete(dir.resolve("dog").resolve("broken.jpg"));
+        Dataset data = ImageFolder.read(dir, 16);
+        assertThat(data.size()).isEqualTo(2);
+        assertThat(data.classes()).isEqualTo(2);
+        assertThat(data.labels()).containsExactly(0, 1);
+        assertThat(data.height()).isEqualTo(16);
+    }
+}
