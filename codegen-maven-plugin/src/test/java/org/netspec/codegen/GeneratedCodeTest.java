@@ -28,7 +28,9 @@ class GeneratedCodeTest {
     @Test
     void parameterCountsMatchTheBuildTimeConstants() throws ReflectiveOperationException {
         for (String model : List.of("ResNet18", "ResNet50", "ResNet20", "ResNet56", "ResNeXt50_32x4d")) {
-            assertThat(build(model).parameterCount()).as(model).isEqualTo(constant(model, "PARAMETER_COUNT"));
+            Model instance = build(model);
+            assertThat(instance.parameterCount()).as(model).isEqualTo(constant(model, "PARAMETER_COUNT"));
+            assertThat(instance.macs()).as(model).isEqualTo(constant(model, "MACS"));
         }
         assertThat(constant("ResNet50", "PARAMETER_COUNT")).isEqualTo(25_557_032L);
         assertThat(constant("ResNet200", "MACS")).isEqualTo(15_007_481_856L);

@@ -48,6 +48,11 @@ final class Layers {
             return 0;
         }
 
+        /** Multiply-accumulates of one example's forward pass (conv and dense layers only). */
+        long macs() {
+            return 0;
+        }
+
         abstract String op();
 
         @Override
@@ -78,6 +83,12 @@ final class Layers {
         @Override
         long parameterCount() {
             return weight.length() + (bias == null ? 0 : bias.length());
+        }
+
+        @Override
+        long macs() {
+            // weight is [out, in/groups, kh, kw]: every output position takes one MAC per weight
+            return (long) output().height() * output().width() * weight.length();
         }
 
         private BatchNorm norm;
@@ -317,6 +328,11 @@ final class Layers {
         @Override
         long parameterCount() {
             return weight.length() + (bias == null ? 0 : bias.length());
+        }
+
+        @Override
+        long macs() {
+            return weight.length();
         }
 
         @Override

@@ -69,6 +69,11 @@ public abstract class Model {
         return parameters.parameterCount();
     }
 
+    /** Multiply-accumulates of one example's forward pass (conv and dense layers), from the built layers. */
+    public long macs() {
+        return layers.stream().mapToLong(l -> ((Layers.Op) l).macs()).sum();
+    }
+
     /** Runs the network in a context of the caller's: a tape, kept features. */
     public INDArray forward(INDArray nhwc, Context ctx) {
         try (MemoryWorkspace ws = workspace()) {
