@@ -2,7 +2,6 @@ package org.netspec.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -10,6 +9,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.netspec.runtime.model.Model;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -21,11 +21,8 @@ final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--spec", required = true, paramLabel = "FILE", description = "spec file (.net)")
-    Path specFile;
-
-    @Option(names = "--model", required = true, paramLabel = "MODEL", description = "model name or call")
-    String model;
+    @Mixin
+    ModelOptions target;
 
     @Option(names = "--batch", defaultValue = "1", description = "batch size (default: ${DEFAULT-VALUE})")
     int batch;
@@ -57,11 +54,8 @@ final class BenchCommand implements Callable<Integer> {
             return 2;
         }
         Model net;
-        try {
-            net = ModelLoader.load(specFile, model, shape, 0);
-        } catch (ModelLoader.SpecException e) {
-            err.print(e.getMessage());
-            err.flush();
+        net = target.load(shape, 0, err);
+        if (net == null) {
             return 1;
         }
         INDArray x = Nd4j.rand(DataType.FLOAT, batch, shape[0], shape[1], shape[2]);

@@ -8,6 +8,7 @@ import org.netspec.runtime.data.DataException;
 import org.netspec.runtime.model.Model;
 import org.netspec.runtime.train.Trainer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -18,11 +19,8 @@ final class EvalCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--spec", required = true, paramLabel = "FILE", description = "spec file (.net)")
-    Path specFile;
-
-    @Option(names = "--model", required = true, paramLabel = "MODEL", description = "model name or call")
-    String model;
+    @Mixin
+    ModelOptions target;
 
     @Option(names = "--weights", required = true, paramLabel = "CKPT",
             description = "a training checkpoint or any safetensors state_dict")
@@ -45,11 +43,8 @@ final class EvalCommand implements Callable<Integer> {
             return 1;
         }
         Model net;
-        try {
-            net = ModelLoader.load(specFile, model, sets.shape(), 0);
-        } catch (ModelLoader.SpecException e) {
-            err.print(e.getMessage());
-            err.flush();
+        net = target.load(sets.shape(), 0, err);
+        if (net == null) {
             return 1;
         }
         try {

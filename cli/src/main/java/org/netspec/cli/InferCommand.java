@@ -9,6 +9,7 @@ import org.netspec.runtime.io.SafeTensors;
 import org.netspec.runtime.model.LoadOptions;
 import org.netspec.runtime.model.Model;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -20,11 +21,8 @@ final class InferCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--spec", required = true, paramLabel = "FILE", description = "spec file (.net)")
-    Path specFile;
-
-    @Option(names = "--model", required = true, paramLabel = "MODEL", description = "model name or call")
-    String model;
+    @Mixin
+    ModelOptions target;
 
     @Option(names = "--weights", paramLabel = "W.safetensors", description = "checkpoint; without it the seeded initial weights")
     Path weights;
@@ -86,11 +84,8 @@ final class InferCommand implements Callable<Integer> {
         }
         int[] shape = {(int) batch.size(1), (int) batch.size(2), (int) batch.size(3)};
         Model net;
-        try {
-            net = ModelLoader.load(specFile, model, shape, seed);
-        } catch (ModelLoader.SpecException e) {
-            err.print(e.getMessage());
-            err.flush();
+        net = target.load(shape, seed, err);
+        if (net == null) {
             return 1;
         }
         if (weights != null) {

@@ -15,6 +15,7 @@ import org.netspec.runtime.data.Dataset;
 import org.netspec.runtime.model.Model;
 import org.netspec.runtime.train.Trainer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -26,11 +27,8 @@ final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--spec", required = true, paramLabel = "FILE", description = "spec file (.net)")
-    Path specFile;
-
-    @Option(names = "--model", required = true, paramLabel = "MODEL", description = "model name or call")
-    String model;
+    @Mixin
+    ModelOptions target;
 
     @Option(names = "--data", required = true, paramLabel = "DATA",
             description = "fashion-mnist[:DIR], cifar10:DIR or folder:DIR[:SIZE] (DIR/train, DIR/test)")
@@ -91,11 +89,8 @@ final class TrainCommand implements Callable<Integer> {
         }
         Dataset train = limit == null ? sets.train() : sets.train().limit(limit);
         Model net;
-        try {
-            net = ModelLoader.load(specFile, model, sets.shape(), seed);
-        } catch (ModelLoader.SpecException e) {
-            err.print(e.getMessage());
-            err.flush();
+        net = target.load(sets.shape(), seed, err);
+        if (net == null) {
             return 1;
         }
         if (net.outputShape().rank() != 1 || net.outputShape().channels() != train.classes()) {
@@ -114,7 +109,12 @@ final class TrainCommand implements Callable<Integer> {
         spec.commandLine().getOut().printf("training %s (%,d parameters) on %s: %,d training and %,d test images%n",
                 net.name(), net.parameterCount(), train.name(), train.size(), sets.test().size());
         spec.commandLine().getOut().flush();
-        new Trainer(net, train, sets.test(), config, out, new PrintStream(System.err, true)).run(resume);
+        try {
+            new Trainer(net, train, sets.test(), config, out, new PrintStream(System.err, true)).run(resume);
+        } catch (java.io.IOException e) {
+            err.println("netspec train: " + e.getMessage());
+            return 1;
+        }
         plot(out.resolve(Trainer.METRICS), out.resolve("curves.png"));
         spec.commandLine().getOut().printf("wrote %s, %s and curves.png to %s%n", Trainer.CHECKPOINT, Trainer.METRICS, out);
         return 0;

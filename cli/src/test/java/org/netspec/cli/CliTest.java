@@ -119,4 +119,40 @@ class CliTest {
         assertThat(r.err()).contains(spec + ":2:7: error[NS039]: model M has no input shape; declare `input CxHxW` or pass --input");
         assertThat(run("summary", spec.toString(), "M", "--input", "2x4x4").exit()).isZero();
     }
+
+    @Test
+    void trainsEvaluatesAndResumes(@TempDir Path dir) throws Exception {
+        String model = "CifarResNet(n: 1, filters: 4)";
+        Path out = dir.resolve("run");
+        Run first = run("train", "--spec", CIFAR, "--model", model, "--data", "fashion-mnist:" + embedded(), "--epochs", "1",
+                "--limit", "256", "--batch", "64", "--out", out.toString());
+        assertThat(first.exit()).as(first.err()).isZero();
+        assertThat(out.resolve("checkpoint.safetensors")).exists();
+        assertThat(out.resolve("curves.png")).exists();
+        assertThat(Files.readAllLines(out.resolve("metrics.csv"))).hasSize(2);
+
+        Run eval = run("eval", "--spec", CIFAR, "--model", model, "--weights", out.resolve("checkpoint.safetensors").toString(),
+                "--data", "fashion-mnist:" + embedded(), "--json");
+        assertThat(eval.exit()).as(eval.err()).isZero();
+        JsonNode json = new ObjectMapper().readTree(eval.out());
+        assertThat(json.get("examples").asInt()).isEqualTo(1000);
+        assertThat(json.get("top1").asDouble()).isBetween(0.1, 1.0);
+
+        Run resumed = run("train", "--spec", CIFAR, "--model", model, "--data", "fashion-mnist:" + embedded(), "--epochs", "2",
+                "--limit", "256", "--batch", "32", "--out", out.toString(), "--resume");
+        assertThat(resumed.exit()).isEqualTo(1);
+        assertThat(resumed.err()).startsWith("netspec train: ").contains("resume with the same settings")
+                .doesNotContain("internal error");
+    }
+
+    @Test
+    void badDataIsAClearError() {
+        Run r = run("train", "--spec", CIFAR, "--model", "ResNet20", "--data", "cifar10:/nonexistent", "--out", "/tmp/x");
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).contains("/nonexistent/data_batch_1.bin: cannot read");
+    }
+
+    private static String embedded() throws Exception {
+        return org.netspec.runtime.data.FashionMnist.embedded().toString();
+    }
 }
