@@ -200,12 +200,41 @@ final class Layers {
                     NDArrayIndex.interval(g * per, (g + 1) * per)).dup('c');
         }
 
-        private int[] args() {
-            return new int[] {w.kh(), w.kw(), w.sh(), w.sw(), w.pads()[0], w.pads()[2], w.dh(), w.dw(),
-                    w.same() ? 1 : 0, 1, 1};
+        private boolean dilated() {
+            return w.dh() > 1 || w.dw() > 1;
         }
 
-        private INDArray conv(INDArray x, INDArray w4, INDArray b) {
+        /**
+         * libnd4j's float32 conv fails for dilation above 1, so a dilated kernel runs as the
+         * equivalent undilated one with zeros between its taps.
+         */
+        private int[] args() {
+            int kh = dilated() ? w.dh() * (w.kh() - 1) + 1 : w.kh();
+            int kw = dilated() ? w.dw() * (w.kw() - 1) + 1 : w.kw();
+            return new int[] {kh, kw, w.sh(), w.sw(), w.pads()[0], w.pads()[2], 1, 1, w.same() ? 1 : 0, 1, 1};
+        }
+
+        private INDArray spread(INDArray w4) {
+            if (!dilated()) {
+                return w4;
+            }
+            INDArray wide = Nd4j.zeros(w4.dataType(), w4.size(0), w4.size(1), w.dh() * (w.kh() - 1) + 1,
+                    w.dw() * (w.kw() - 1) + 1);
+            wide.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, w.dh(), wide.size(2)),
+                    NDArrayIndex.interval(0, w.dw(), wide.size(3))).assign(w4);
+            return wide;
+        }
+
+        private INDArray gather(INDArray gradWide) {
+            if (!dilated()) {
+                return gradWide;
+            }
+            return gradWide.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, w.dh(), gradWide.size(2)),
+                    NDArrayIndex.interval(0, w.dw(), gradWide.size(3))).dup('c');
+        }
+
+        private INDArray conv(INDArray x, INDArray kernel, INDArray b) {
+            INDArray w4 = spread(kernel);
             INDArray out = Nd4j.create(x.dataType(), x.size(0), output().height(), output().width(), w4.size(0));
             INDArray[] inputs = b == null ? new INDArray[] {x, w4} : new INDArray[] {x, w4, b};
             Nd4j.exec(DynamicCustomOp.builder("conv2d").addInputs(inputs).addOutputs(out)
@@ -214,7 +243,8 @@ final class Layers {
         }
 
         /** libnd4j's conv2d_bp: gradients of input, weights and bias. */
-        private INDArray[] convBackward(INDArray x, INDArray w4, INDArray b, INDArray gradOut) {
+        private INDArray[] convBackward(INDArray x, INDArray kernel, INDArray b, INDArray gradOut) {
+            INDArray w4 = spread(kernel);
             INDArray gradIn = x.ulike();
             INDArray gradW = w4.ulike();
             INDArray gradB = b == null ? null : b.ulike();
@@ -223,7 +253,7 @@ final class Layers {
             INDArray[] outputs = b == null ? new INDArray[] {gradIn, gradW} : new INDArray[] {gradIn, gradW, gradB};
             Nd4j.exec(DynamicCustomOp.builder("conv2d_bp").addInputs(inputs).addOutputs(outputs)
                     .addIntegerArguments(args()).build());
-            return new INDArray[] {gradIn, gradW, gradB};
+            return new INDArray[] {gradIn, gather(gradW), gradB};
         }
     }
 
