@@ -25,7 +25,6 @@ import org.netspec.dsl.elab.Ops;
 import org.netspec.dsl.elab.Unit;
 import org.netspec.dsl.syntax.Definition;
 import org.netspec.dsl.syntax.Expr;
-import org.netspec.dsl.syntax.PrettyPrinter;
 import org.netspec.dsl.syntax.Stmt;
 
 /**
@@ -881,9 +880,5 @@ final class DefinitionEmitter {
             id = "_" + id;
         }
         return SourceVersion.isKeyword(id) ? id + "_" : id;
-    }
-
-    static String sourceOf(Definition def) {
-        return PrettyPrinter.print(def);
     }
 }

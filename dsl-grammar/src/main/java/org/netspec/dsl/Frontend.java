@@ -102,7 +102,8 @@ public final class Frontend {
         }
         try (InputStream in = classpath.getResourceAsStream(name)) {
             if (in == null) {
-                return null;
+                diagnostics.error(Code.NS005, requestedAt, "cannot read " + key);
+                return Optional.empty();
             }
             byte[] bytes = in.readNBytes(SpecParser.MAX_BYTES + 1);
             if (bytes.length > SpecParser.MAX_BYTES) {
@@ -162,13 +163,12 @@ public final class Frontend {
             }
         }
         String resource = target.startsWith("/") ? target.substring(1) : target;
-        Optional<Unit> fromClasspath = cycleChecked("classpath:" + resource, imp, () -> loadResource(resource, imp.pos()));
-        if (fromClasspath == null) {
+        if (classpath.getResource(resource) == null) {
             diagnostics.error(Code.NS026, imp.pos(), "cannot find \"" + target + "\" next to " + fromDisplay
                     + " or on the classpath");
             return Optional.empty();
         }
-        return fromClasspath;
+        return cycleChecked("classpath:" + resource, imp, () -> loadResource(resource, imp.pos()));
     }
 
     private Optional<Unit> cycleChecked(String key, SpecFile.Import imp, java.util.function.Supplier<Optional<Unit>> load) {
