@@ -47,6 +47,14 @@ class GeneratedCodeTest {
         assertThat(features.get("layer2").shape()).containsExactly(2, 8, 8, 32);
         assertThat(features.get("layer4.1").shape()).containsExactly(2, 2, 2, 128);
         assertThat(features.get("conv1").shape()).containsExactly(2, 32, 32, 16);
+        // A conv's feature is its own output, not the batch norm folded into it for evaluation.
+        model.parameters().parameters().get("bn1.weight").assign(3);
+        model.parameters().touch();
+        Map<String, INDArray> both = model.features(images, "conv1", "bn1");
+        INDArray folded = model.features(images, "bn1").get("bn1");
+        assertThat(both.get("bn1").sub(both.get("conv1").mul(3 / Math.sqrt(1 + 1e-5))).amaxNumber().doubleValue())
+                .isLessThan(1e-4);
+        assertThat(folded.sub(both.get("bn1")).amaxNumber().doubleValue()).isLessThan(1e-4);
     }
 
     @Test

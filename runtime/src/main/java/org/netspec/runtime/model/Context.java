@@ -49,6 +49,11 @@ public final class Context {
         return mode == Mode.TRAIN;
     }
 
+    /** Whether feature extraction asked for the value named {@code path}. */
+    boolean wants(String path) {
+        return wanted.contains(path);
+    }
+
     /** Keeps {@code value} under {@code path} when it was asked for; returns it either way. */
     public INDArray record(String path, INDArray value) {
         if (!wanted.isEmpty() && wanted.contains(path)) {

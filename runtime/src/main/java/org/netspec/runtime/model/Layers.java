@@ -100,6 +100,7 @@ final class Layers {
             this.norm = norm;
             this.parameters = parameters;
             norm.folded = true;
+            norm.foldedInto = this;
         }
 
         /** W' = W * gamma / sqrt(var + eps) per output channel, b' = beta + (b - mean) * that scale. */
@@ -123,9 +124,12 @@ final class Layers {
             folded = new INDArray[] {w, b};
         }
 
-        /** Evaluation without gradients: the following norm is folded in. */
+        /**
+         * Evaluation without gradients folds the following norm in — unless this conv's own output
+         * was asked for as a feature, which folding would replace by the norm's.
+         */
         private boolean folding(Context ctx) {
-            return norm != null && !ctx.training() && ctx.tape() == null;
+            return norm != null && !ctx.training() && ctx.tape() == null && !ctx.wants(path());
         }
 
         @Override
@@ -289,9 +293,12 @@ final class Layers {
         /** Set when the preceding conv applies this norm itself in evaluation. */
         boolean folded;
 
+        /** The conv this norm is folded into, when there is one. */
+        Conv foldedInto;
+
         @Override
         INDArray apply(INDArray x, Context ctx) {
-            if (folded && !ctx.training() && ctx.tape() == null) {
+            if (folded && !ctx.training() && ctx.tape() == null && !ctx.wants(foldedInto.path())) {
                 return x;
             }
             long channels = x.size(x.rank() - 1);
