@@ -55,8 +55,8 @@ public final class Frontend {
     public static Program loadSources(Map<String, String> sources, ClassLoader classpath) {
         Frontend frontend = new Frontend(classpath);
         List<Unit> roots = new ArrayList<>();
+        frontend.memory.putAll(sources);
         for (Map.Entry<String, String> e : sources.entrySet()) {
-            frontend.memory.putAll(sources);
             frontend.loadText(e.getKey(), e.getKey(), e.getValue()).ifPresent(roots::add);
         }
         return frontend.finish(roots);

@@ -71,27 +71,13 @@ public final class Program {
         List<ModelGraph> graphs = new ArrayList<>();
         for (Unit unit : roots) {
             for (Definition def : unit.file().definitions()) {
-                if (def instanceof Definition.Model m && hasInput(unit, m)) {
+                if (def instanceof Definition.Model m) {
                     Elaborator.elaborate(m.name(), unit, m.value(), m.input().map(s -> new Shape(s.dims())),
-                            m.pos(), diagnostics).ifPresent(graphs::add);
+                            m.pos(), diagnostics, false).ifPresent(graphs::add);
                 }
             }
         }
         return graphs;
-    }
-
-    private static boolean hasInput(Unit unit, Definition.Model m) {
-        if (m.input().isPresent()) {
-            return true;
-        }
-        // The network's own default input counts too.
-        if (m.value() instanceof org.netspec.dsl.syntax.Expr.Call c
-                && c.callee() instanceof org.netspec.dsl.syntax.Expr.Name n
-                && unit.visible().get(n.name()) != null
-                && unit.visible().get(n.name()).def() instanceof Definition.Network net) {
-            return net.input().isPresent();
-        }
-        return false;
     }
 
     /**

@@ -98,6 +98,15 @@ public final class Elaborator {
      */
     public static Optional<ModelGraph> elaborate(String modelName, Unit unit, Expr expr, Optional<Shape> input,
                                                  Pos inputPos, Diagnostics diagnostics) {
+        return elaborate(modelName, unit, expr, input, inputPos, diagnostics, true);
+    }
+
+    /**
+     * As above; with {@code inputRequired} false, a model without any input shape is skipped
+     * quietly instead of reported (NS039) — checking a file elaborates only what it can.
+     */
+    public static Optional<ModelGraph> elaborate(String modelName, Unit unit, Expr expr, Optional<Shape> input,
+                                                 Pos inputPos, Diagnostics diagnostics, boolean inputRequired) {
         Elaborator e = new Elaborator(diagnostics);
         int before = diagnostics.errorCount();
         Frame root = new Frame(unit, "");
@@ -112,6 +121,9 @@ public final class Elaborator {
         Optional<Shape> shape = input.or(() -> layer.callee() instanceof DefV d && d.def() instanceof Definition.Network n
                 ? n.input().map(s -> new Shape(s.dims())) : Optional.empty());
         if (shape.isEmpty()) {
+            if (!inputRequired) {
+                return Optional.empty();
+            }
             e.error(Code.NS039, inputPos, "model " + modelName + " has no input shape; declare `input CxHxW` or pass --input");
             return Optional.empty();
         }
