@@ -8,6 +8,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.netspec.runtime.model.Model;
+import org.netspec.runtime.model.Profile;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -39,6 +40,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "machine-readable output")
     boolean json;
 
+    @Option(names = "--profile", description = "also time each layer and op kind over the iterations (separate passes)")
+    boolean profile;
+
     @Override
     public Integer call() throws Exception {
         var err = spec.commandLine().getErr();
@@ -68,6 +72,13 @@ final class BenchCommand implements Callable<Integer> {
             net.predict(x);
             ms[i] = (System.nanoTime() - start) / 1e6;
         }
+        Profile timing = null;
+        if (profile) {
+            timing = new Profile();
+            for (int i = 0; i < iterations; i++) {
+                net.predict(x, timing);
+            }
+        }
         Arrays.sort(ms);
         double median = ms[iterations / 2];
         double p90 = ms[Math.min(iterations - 1, (int) Math.ceil(iterations * 0.9) - 1)];
@@ -77,12 +88,34 @@ final class BenchCommand implements Callable<Integer> {
             node.put("model", net.name()).put("batch", batch).put("input", input).put("iterations", iterations)
                     .put("median_ms", round(median)).put("p90_ms", round(p90)).put("min_ms", round(ms[0]))
                     .put("images_per_s", round(batch * 1000.0 / median)).put("threads", threads);
+            if (timing != null) {
+                ObjectNode ops = node.putObject("ms_per_pass_by_op");
+                timing.ops().forEach((op, e) -> ops.put(op, round(e.nanos() / 1e6 / iterations)));
+                ObjectNode layers = node.putObject("ms_per_pass_by_layer");
+                timing.layers().forEach((layer, e) -> layers.put(layer, round(e.nanos() / 1e6 / iterations)));
+            }
             spec.commandLine().getOut().println(node.toPrettyString());
         } else {
             spec.commandLine().getOut().printf("%s, batch %d, %s: median %.1f ms, p90 %.1f ms, %.1f images/s (%d cores)%n",
                     net.name(), batch, input, median, p90, batch * 1000.0 / median, threads);
+            if (timing != null) {
+                printProfile(timing, spec.commandLine().getOut());
+            }
         }
         return 0;
+    }
+
+    /** Time per pass by op kind, then the ten slowest layers. */
+    private void printProfile(Profile timing, java.io.PrintWriter out) {
+        double total = timing.ops().values().stream().mapToLong(Profile.Entry::nanos).sum() / 1e6 / iterations;
+        out.printf("%nper pass, by op (%.1f ms timed inside layers):%n", total);
+        timing.ops().entrySet().stream().sorted((a, b) -> Long.compare(b.getValue().nanos(), a.getValue().nanos()))
+                .forEach(e -> out.printf("  %-10s %8.2f ms  %4d calls%n", e.getKey(), e.getValue().nanos() / 1e6 / iterations,
+                        e.getValue().calls() / iterations));
+        out.printf("slowest layers:%n");
+        timing.layers().entrySet().stream().sorted((a, b) -> Long.compare(b.getValue().nanos(), a.getValue().nanos()))
+                .limit(10).forEach(e -> out.printf("  %-24s %-10s %8.2f ms%n", e.getKey(), e.getValue().op(),
+                        e.getValue().nanos() / 1e6 / iterations));
     }
 
     private static double round(double v) {

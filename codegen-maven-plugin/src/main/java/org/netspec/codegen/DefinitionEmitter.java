@@ -280,6 +280,15 @@ final class DefinitionEmitter {
                     code.addStatement("b.fold($N, $N)", conv.field(), norm.field());
                 }
             }
+            if (building && isOp(p.step(), "relu") && p.input() instanceof Expr.Pipe norm && isOp(norm.step(), "batchnorm")
+                    && norm.input() instanceof Expr.Pipe conv && isOp(conv.step(), "conv")) {
+                // conv -> batchnorm -> relu: evaluation runs the relu inside the folded conv.
+                Site convSite = sites.get(conv);
+                Site normSite = sites.get(norm);
+                if (convSite != null && normSite != null && !convSite.list() && !normSite.list()) {
+                    code.addStatement("b.fuseRelu($N)", convSite.field());
+                }
+            }
             return;
         }
         if (expr instanceof Expr.If i) {
@@ -325,6 +334,12 @@ final class DefinitionEmitter {
             String method = b.op().equals("+") ? "add" : "multiply";
             return building ? CodeBlock.of("$T.$N($L, $L)", Rt.SHAPE, method, tensor(b.left()), tensor(b.right()))
                     : CodeBlock.of("ctx.$N($L, $L)", method, tensor(b.left()), tensor(b.right()));
+        }
+        if (!building && expr instanceof Expr.Call c && c.args().size() == 1 && isOp(c.callee(), "relu")
+                && c.args().get(0).name().isEmpty() && c.args().get(0).value() instanceof Expr.Binary b
+                && b.op().equals("+")) {
+            // relu(a + b), the end of a residual block: one pass instead of two
+            return CodeBlock.of("ctx.addRelu($L, $L)", tensor(b.left()), tensor(b.right()));
         }
         if (expr instanceof Expr.Call c && !c.args().isEmpty() && c.args().get(0).name().isEmpty()
                 && typeOf(c.args().get(0).value()) == StaticType.TENSOR) {

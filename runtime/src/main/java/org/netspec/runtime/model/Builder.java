@@ -82,7 +82,8 @@ public final class Builder {
                 Math.sqrt(2.0 / fanOut));
         var biasTensor = bias ? parameters.uniform(full + ".bias", new long[] {filters},
                 1 / Math.sqrt((double) perGroup * kernel.height() * kernel.width())) : null;
-        return add(new Layers.Conv(full, Shape.of(filters, w.outH(), w.outW()), w, groups, weight, biasTensor));
+        return add(new Layers.Conv(full, in, Shape.of(filters, w.outH(), w.outW()), w, groups, weight, biasTensor,
+                parameters));
     }
 
     /**
@@ -92,7 +93,17 @@ public final class Builder {
      */
     public void fold(Layer conv, Layer norm) {
         if (conv instanceof Layers.Conv c && norm instanceof Layers.BatchNorm n) {
-            c.foldWith(n, parameters);
+            c.foldWith(n);
+        }
+    }
+
+    /**
+     * Declares that the norm folded into {@code conv} feeds only a relu: evaluation then applies
+     * the relu inside the conv, and the relu step passes the rectified value through.
+     */
+    public void fuseRelu(Layer conv) {
+        if (conv instanceof Layers.Conv c) {
+            c.fuseRelu();
         }
     }
 

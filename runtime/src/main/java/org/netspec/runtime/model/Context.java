@@ -15,6 +15,9 @@ public final class Context {
     private final Set<String> wanted;
     private final Map<String, INDArray> kept = new LinkedHashMap<>();
     private final Tape tape;
+    private Profile profile;
+    /** Outputs of convs that fused the relu following them (compared by identity). */
+    private final Map<INDArray, Boolean> rectified = new java.util.IdentityHashMap<>();
 
     public Context(Mode mode) {
         this(mode, Set.of(), null);
@@ -34,6 +37,34 @@ public final class Context {
     /** A training pass recording for backward. */
     public static Context training(Tape tape) {
         return new Context(Mode.TRAIN, Set.of(), tape);
+    }
+
+    /** Times every layer and op of this pass into {@code profile}. */
+    public Context profiled(Profile profile) {
+        this.profile = profile;
+        return this;
+    }
+
+    Profile profile() {
+        return profile;
+    }
+
+    /** Nanosecond clock when profiling, else 0 (so that an unprofiled pass reads no clock). */
+    long start() {
+        return profile == null ? 0 : System.nanoTime();
+    }
+
+    /** Ends a timed span begun at {@link #start()}. */
+    <T> T stop(String layer, String op, long start, T result) {
+        if (profile != null) {
+            profile.add(layer, op, System.nanoTime() - start);
+        }
+        return result;
+    }
+
+    /** Notes that {@code x} is already rectified: a following {@link #relu} passes it through. */
+    void rectified(INDArray x) {
+        rectified.put(x, Boolean.TRUE);
     }
 
     /** The tape to record on, or null when no gradient is wanted. */
@@ -70,7 +101,11 @@ public final class Context {
     // backward needs; generated code calls them as ctx.relu(y), ctx.add(y, shortcut).
 
     public INDArray relu(INDArray x) {
-        INDArray y = Tensors.relu(x);
+        if (tape == null && rectified.containsKey(x)) {
+            return x; // a conv already applied this relu as a fused post-op
+        }
+        long t = start();
+        INDArray y = stop("relu", "relu", t, Tensors.relu(x));
         if (tape != null) {
             tape.record(y, new INDArray[] {x}, (g, p) -> new INDArray[] {g.mul(y.gt(0).castTo(g.dataType()))});
         }
@@ -78,7 +113,8 @@ public final class Context {
     }
 
     public INDArray sigmoid(INDArray x) {
-        INDArray y = Tensors.sigmoid(x);
+        long t = start();
+        INDArray y = stop("sigmoid", "sigmoid", t, Tensors.sigmoid(x));
         if (tape != null) {
             tape.record(y, new INDArray[] {x}, (g, p) -> new INDArray[] {g.mul(y).muli(y.rsub(1))});
         }
@@ -86,7 +122,8 @@ public final class Context {
     }
 
     public INDArray tanh(INDArray x) {
-        INDArray y = Tensors.tanh(x);
+        long t = start();
+        INDArray y = stop("tanh", "tanh", t, Tensors.tanh(x));
         if (tape != null) {
             tape.record(y, new INDArray[] {x}, (g, p) -> new INDArray[] {g.mul(y.mul(y).rsubi(1))});
         }
@@ -94,7 +131,8 @@ public final class Context {
     }
 
     public INDArray silu(INDArray x) {
-        INDArray y = Tensors.silu(x);
+        long t = start();
+        INDArray y = stop("silu", "silu", t, Tensors.silu(x));
         if (tape != null) {
             tape.record(y, new INDArray[] {x}, (g, p) -> {
                 INDArray s = Tensors.sigmoid(x);
@@ -106,7 +144,8 @@ public final class Context {
     }
 
     public INDArray gelu(INDArray x) {
-        INDArray y = Tensors.gelu(x);
+        long t = start();
+        INDArray y = stop("gelu", "gelu", t, Tensors.gelu(x));
         if (tape != null) {
             tape.record(y, new INDArray[] {x}, (g, p) -> {
                 // d/dx x*Phi(x) = Phi(x) + x*phi(x), with Phi(x) = gelu(x)/x computed as 0.5*(1+erf(x/sqrt2))
@@ -126,15 +165,30 @@ public final class Context {
     }
 
     public INDArray add(INDArray a, INDArray b) {
-        INDArray y = Tensors.add(a, b);
+        long t = start();
+        INDArray y = stop("add", "add", t, Tensors.add(a, b));
         if (tape != null) {
             tape.record(y, new INDArray[] {a, b}, (g, p) -> new INDArray[] {g, g});
         }
         return y;
     }
 
+    /** {@code relu(a + b)} as one op: generated code calls it for a residual block's end. */
+    public INDArray addRelu(INDArray a, INDArray b) {
+        long t = start();
+        INDArray y = stop("add+relu", "add+relu", t, Tensors.addRelu(a, b));
+        if (tape != null) {
+            tape.record(y, new INDArray[] {a, b}, (g, p) -> {
+                INDArray masked = g.mul(y.gt(0).castTo(g.dataType()));
+                return new INDArray[] {masked, masked};
+            });
+        }
+        return y;
+    }
+
     public INDArray multiply(INDArray a, INDArray b) {
-        INDArray y = Tensors.multiply(a, b);
+        long t = start();
+        INDArray y = stop("multiply", "multiply", t, Tensors.multiply(a, b));
         if (tape != null) {
             tape.record(y, new INDArray[] {a, b}, (g, p) -> new INDArray[] {
                     reduceTo(g.mul(b.broadcast(g.shape())), a), reduceTo(g.mul(a.broadcast(g.shape())), b)});

@@ -1,11 +1,15 @@
 package org.netspec.runtime.model;
 
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.netspec.runtime.dnnl.ConvForward;
+import org.netspec.runtime.dnnl.ConvGeometry;
 
 /**
  * The op layers {@link Builder} creates, on NHWC batches through libnd4j's native ops (oneDNN
@@ -38,7 +42,8 @@ final class Layers {
 
         @Override
         public final INDArray forward(INDArray x, Context ctx) {
-            return ctx.record(path, apply(x, ctx));
+            long t = ctx.start();
+            return ctx.record(path, ctx.stop(path, op(), t, apply(x, ctx)));
         }
 
         abstract INDArray apply(INDArray x, Context ctx);
@@ -67,13 +72,25 @@ final class Layers {
         private final INDArray weight;
         private final INDArray bias;
 
-        Conv(String path, Shape output, Builder.Window w, int groups, INDArray weight, INDArray bias) {
+        private final Parameters parameters;
+        private final ConvGeometry geometry;
+        /** oneDNN primitives and their re-laid-out weights, by batch size (float32 only). */
+        private final Map<Long, Kernel> kernels = new ConcurrentHashMap<>();
+
+        Conv(String path, Shape input, Shape output, Builder.Window w, int groups, INDArray weight, INDArray bias,
+             Parameters parameters) {
             super(path, output);
             this.w = w;
             this.groups = groups;
             this.weight = weight;
             this.bias = bias;
+            this.parameters = parameters;
+            this.geometry = new ConvGeometry(input.channels(), input.height(), input.width(), output.channels(),
+                    output.height(), output.width(), w.kh(), w.kw(), w.sh(), w.sw(), w.pads(), w.dh(), w.dw(), groups);
         }
+
+        /** A primitive with the weights it was last prepared with, and their parameter version. */
+        private record Kernel(ConvForward conv, INDArray weights, long version, boolean folded) {}
 
         @Override
         String op() {
@@ -92,13 +109,17 @@ final class Layers {
         }
 
         private BatchNorm norm;
-        private Parameters parameters;
+        /** Whether the folded norm's output feeds only a relu, which then runs as a post-op. */
+        private boolean fusedRelu;
         private INDArray[] folded;
         private long foldedVersion = -1;
 
-        void foldWith(BatchNorm norm, Parameters parameters) {
+        void fuseRelu() {
+            fusedRelu = true;
+        }
+
+        void foldWith(BatchNorm norm) {
             this.norm = norm;
-            this.parameters = parameters;
             norm.folded = true;
             norm.foldedInto = this;
         }
@@ -135,7 +156,9 @@ final class Layers {
         @Override
         INDArray apply(INDArray x, Context ctx) {
             INDArray out;
-            if (folding(ctx) && groups == 1) {
+            if (x.dataType() == DataType.FLOAT) {
+                out = oneDnn(x, ctx);
+            } else if (folding(ctx) && groups == 1) {
                 INDArray[] f = foldedWeights();
                 out = conv(x, f[0], f[1]);
             } else if (groups == 1) {
@@ -154,6 +177,47 @@ final class Layers {
                 tape.record(out, new INDArray[] {x}, (gradOut, grads) -> backward(x, gradOut, grads));
             }
             return out;
+        }
+
+        /**
+         * float32 through oneDNN directly. Evaluation keeps the primitive and its re-laid-out
+         * weights until the parameters change; a training pass re-lays out the weights it is given.
+         */
+        private INDArray oneDnn(INDArray x, Context ctx) {
+            boolean fold = folding(ctx);
+            boolean training = ctx.tape() != null;
+            long batch = x.size(0);
+            long version = parameters.version();
+            Kernel k = kernels.get(batch);
+            ConvForward.Fused fused = fold && fusedRelu && !ctx.wants(norm.path()) ? ConvForward.Fused.RELU
+                    : ConvForward.Fused.NONE;
+            boolean fresh = k != null && !training && !k.conv.training() && k.version == version && k.folded == fold
+                    && k.conv.fused() == fused;
+            if (!fresh) {
+                ConvForward conv = k != null && k.conv.training() == training && k.conv.fused() == fused ? k.conv
+                        : new ConvForward(geometry, batch, true, training, fused);
+                k = new Kernel(conv, conv.prepare(fold ? foldedWeights()[0] : weight), version, fold);
+                kernels.put(batch, k);
+            }
+            INDArray b = fold ? foldedWeights()[1] : bias != null ? bias : zeroBias();
+            INDArray out = Nd4j.createUninitialized(DataType.FLOAT, batch, output().height(), output().width(),
+                    output().channels());
+            k.conv.run(x, k.weights, b, out);
+            if (fused == ConvForward.Fused.RELU) {
+                ctx.rectified(out);
+            }
+            return out;
+        }
+
+        private INDArray zeroBias;
+
+        private synchronized INDArray zeroBias() {
+            if (zeroBias == null) {
+                try (var ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                    zeroBias = Nd4j.zeros(DataType.FLOAT, output().channels());
+                }
+            }
+            return zeroBias;
         }
 
         private INDArray[] backward(INDArray x, INDArray gradOut, java.util.Map<String, INDArray> grads) {
@@ -374,7 +438,7 @@ final class Layers {
 
         @Override
         INDArray apply(INDArray x, Context ctx) {
-            INDArray out = x.mmul(weight.transpose());
+            INDArray out = Nd4j.gemm(x, weight, false, true); // x W^T without copying W transposed
             if (bias != null) {
                 out.addiRowVector(bias);
             }

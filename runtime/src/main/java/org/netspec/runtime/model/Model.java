@@ -124,6 +124,11 @@ public abstract class Model {
         return forward(toNhwc(images), new Context(Mode.EVAL));
     }
 
+    /** {@link #predict}, timing every layer and op into {@code profile}. */
+    public INDArray predict(INDArray images, Profile profile) {
+        return forward(toNhwc(images), new Context(Mode.EVAL).profiled(profile));
+    }
+
     /**
      * The named intermediate values of one evaluation pass over NCHW {@code images}: block
      * outputs ({@code layer2.1}), groups of blocks ({@code layer2}: the last block of the group)

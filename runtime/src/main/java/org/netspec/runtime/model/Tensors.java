@@ -2,6 +2,7 @@ package org.netspec.runtime.model;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
+import org.netspec.runtime.dnnl.Elementwise;
 
 /**
  * Parameterless ops for generated code, on NHWC batches. Each returns a new array; inputs are
@@ -11,7 +12,12 @@ public final class Tensors {
     private Tensors() {}
 
     public static INDArray relu(INDArray x) {
-        return Transforms.relu(x, true);
+        return Elementwise.supports(x, null) ? Elementwise.relu(x) : Transforms.relu(x, true);
+    }
+
+    /** {@code relu(a + b)} in one pass: the end of a residual block. */
+    public static INDArray addRelu(INDArray a, INDArray b) {
+        return Elementwise.supports(a, b) ? Elementwise.addRelu(a, b) : Transforms.relu(a.add(b), false);
     }
 
     public static INDArray sigmoid(INDArray x) {

@@ -1,0 +1,159 @@
+package org.netspec.runtime.dnnl;
+
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_BIAS;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DST;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SCRATCHPAD;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WEIGHTS;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_convolution_direct;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_dilated_convolution_forward_desc_init;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_eltwise_relu;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_format_tag_any;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_forward_inference;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_forward_training;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_post_ops_append_eltwise;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_post_ops_append_sum;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_post_ops_create;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_post_ops_destroy;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_create;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_destroy;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_set_post_ops;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_set_scratchpad_mode;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_create;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_query_md;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_query_scratchpad_md;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_query_weights_md;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_scratchpad_mode_user;
+
+import org.bytedeco.dnnl.const_dnnl_op_desc_t;
+import org.bytedeco.dnnl.dnnl_convolution_desc_t;
+import org.bytedeco.dnnl.dnnl_memory;
+import org.bytedeco.dnnl.dnnl_memory_desc_t;
+import org.bytedeco.dnnl.dnnl_post_ops;
+import org.bytedeco.dnnl.dnnl_primitive;
+import org.bytedeco.dnnl.dnnl_primitive_attr;
+import org.bytedeco.dnnl.dnnl_primitive_desc;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A oneDNN forward convolution for one geometry and batch size, NHWC in and out, with the weights
+ * in whatever blocked layout oneDNN prefers ({@link #prepare} re-lays them out once), and optional
+ * fused post-ops: add what the output already holds (a residual), then ReLU.
+ *
+ * <p>The primitive is immutable once built and runs from several threads at once: every call
+ * wraps its own arrays and brings its own scratchpad.
+ */
+public final class ConvForward {
+    private final ConvGeometry geometry;
+    private final long batch;
+    private final boolean hasBias;
+    private final boolean training;
+    private final Fused fused;
+    final dnnl_primitive_desc pd;
+    private final dnnl_primitive primitive;
+    private final dnnl_memory_desc_t src;
+    private final dnnl_memory_desc_t dst;
+    private final dnnl_memory_desc_t weights;
+    private final dnnl_memory_desc_t bias;
+    private final long scratchpadBytes;
+
+    /** Post-ops fused after the convolution and its bias. */
+    public enum Fused {
+        NONE, RELU, ADD_RELU
+    }
+
+    public ConvForward(ConvGeometry g, long batch, boolean hasBias, boolean training, Fused fused) {
+        this.geometry = g;
+        this.batch = batch;
+        this.hasBias = hasBias;
+        this.training = training;
+        this.fused = fused;
+        this.src = g.src(batch);
+        this.dst = g.dst(batch);
+        this.bias = hasBias ? g.bias() : null;
+        dnnl_memory_desc_t anyWeights = Dnnl.desc(g.weightDims(), dnnl_format_tag_any);
+        dnnl_convolution_desc_t desc = new dnnl_convolution_desc_t();
+        Dnnl.check(dnnl_dilated_convolution_forward_desc_init(desc, training ? dnnl_forward_training : dnnl_forward_inference,
+                dnnl_convolution_direct, src, anyWeights, bias, dst, g.strides(), g.dilation(), g.padBefore(),
+                g.padAfter()), "convolution description " + g);
+        dnnl_primitive_attr attr = new dnnl_primitive_attr();
+        Dnnl.check(dnnl_primitive_attr_create(attr), "attributes");
+        dnnl_post_ops ops = new dnnl_post_ops();
+        try {
+            Dnnl.check(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user), "scratchpad mode");
+            if (fused != Fused.NONE) {
+                Dnnl.check(dnnl_post_ops_create(ops), "post-ops");
+                if (fused == Fused.ADD_RELU) {
+                    Dnnl.check(dnnl_post_ops_append_sum(ops, 1f), "sum post-op");
+                }
+                Dnnl.check(dnnl_post_ops_append_eltwise(ops, 1f, dnnl_eltwise_relu, 0f, 0f), "relu post-op");
+                Dnnl.check(dnnl_primitive_attr_set_post_ops(attr, ops), "post-ops");
+            }
+            this.pd = new dnnl_primitive_desc();
+            Dnnl.check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(desc), attr, Dnnl.engine(), null),
+                    "convolution " + g);
+        } finally {
+            if (fused != Fused.NONE) {
+                dnnl_post_ops_destroy(ops);
+            }
+            dnnl_primitive_attr_destroy(attr);
+        }
+        this.weights = copy(dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0));
+        this.scratchpadBytes = Dnnl.bytes(dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0));
+        this.primitive = Dnnl.primitive(pd, "convolution");
+    }
+
+    static dnnl_memory_desc_t copy(dnnl_memory_desc_t queried) {
+        dnnl_memory_desc_t md = new dnnl_memory_desc_t();
+        md.put(queried);
+        return md;
+    }
+
+    public long batch() {
+        return batch;
+    }
+
+    public Fused fused() {
+        return fused;
+    }
+
+    public boolean training() {
+        return training;
+    }
+
+    /** The weights ([out, in / groups, kh, kw], float32) re-laid out for this primitive: keep and reuse. */
+    public INDArray prepare(INDArray weightsOihw) {
+        return Dnnl.reorder(dense(weightsOihw), geometry.userWeights(), weights);
+    }
+
+    /**
+     * Runs on NHWC {@code x} into NHWC {@code out}; with {@link Fused#ADD_RELU}, {@code out} must
+     * already hold the residual to add.
+     */
+    public void run(INDArray x, INDArray preparedWeights, INDArray biasValues, INDArray out) {
+        INDArray scratch = scratchpadBytes == 0 ? null
+                : Nd4j.createUninitialized(DataType.FLOAT, (scratchpadBytes + Float.BYTES - 1) / Float.BYTES);
+        dnnl_memory s = Dnnl.wrap(src, dense(x));
+        dnnl_memory w = Dnnl.wrap(weights, preparedWeights);
+        dnnl_memory b = hasBias ? Dnnl.wrap(bias, dense(biasValues)) : null;
+        dnnl_memory d = Dnnl.wrap(dst, out);
+        dnnl_memory p = scratch == null ? null : Dnnl.wrap(scratchDesc(), scratch);
+        try {
+            Dnnl.execute(primitive, new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_DST, DNNL_ARG_SCRATCHPAD},
+                    new dnnl_memory[] {s, w, b, d, p}, "convolution");
+        } finally {
+            Dnnl.destroy(s, w, b, d, p);
+        }
+    }
+
+    private dnnl_memory_desc_t scratchDesc() {
+        return dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+    }
+
+    static INDArray dense(INDArray a) {
+        return a.ordering() == 'c' && a.elementWiseStride() == 1 && a.dataType() == DataType.FLOAT ? a
+                : a.castTo(DataType.FLOAT).dup('c');
+    }
+}

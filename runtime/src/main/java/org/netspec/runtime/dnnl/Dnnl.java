@@ -1,0 +1,161 @@
+package org.netspec.runtime.dnnl;
+
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DST;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_cpu;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_engine_create;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_f32;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_create;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_desc_get_size;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_desc_init_by_tag;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_destroy;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_create;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_destroy;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_destroy;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_execute;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_reorder_primitive_desc_create;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_stream_create;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_stream_default_flags;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_stream_wait;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_success;
+
+import org.bytedeco.dnnl.dnnl_engine;
+import org.bytedeco.dnnl.dnnl_exec_arg_t;
+import org.bytedeco.dnnl.dnnl_memory;
+import org.bytedeco.dnnl.dnnl_memory_desc_t;
+import org.bytedeco.dnnl.dnnl_primitive;
+import org.bytedeco.dnnl.dnnl_primitive_desc;
+import org.bytedeco.dnnl.dnnl_stream;
+import org.bytedeco.javacpp.Pointer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * oneDNN called directly through JavaCPP, on ND4J's buffers: one CPU engine, one stream per
+ * thread, and memory objects that wrap an {@link INDArray}'s storage without copying.
+ *
+ * <p>Why not only ND4J's conv op: libnd4j re-lays out the weights into oneDNN's blocked format on
+ * every call and caches no primitive, which cost more than the convolution arithmetic. Here the
+ * primitive and the re-laid-out weights are built once per layer and batch size.
+ */
+public final class Dnnl {
+    private static final dnnl_engine ENGINE = createEngine();
+    private static final ThreadLocal<dnnl_stream> STREAM = ThreadLocal.withInitial(() -> {
+        dnnl_stream stream = new dnnl_stream();
+        check(dnnl_stream_create(stream, ENGINE, dnnl_stream_default_flags), "stream");
+        return stream;
+    });
+
+    private Dnnl() {}
+
+    private static dnnl_engine createEngine() {
+        dnnl_engine engine = new dnnl_engine();
+        check(dnnl_engine_create(engine, dnnl_cpu, 0), "engine");
+        return engine;
+    }
+
+    static dnnl_engine engine() {
+        return ENGINE;
+    }
+
+    static void check(int status, String what) {
+        if (status != dnnl_success) {
+            throw new IllegalStateException("oneDNN: " + what + " failed with status " + status);
+        }
+    }
+
+    /** A float32 memory description of {@code dims} in the layout {@code tag} (dnnl_nhwc, ...). */
+    static dnnl_memory_desc_t desc(long[] dims, int tag) {
+        dnnl_memory_desc_t md = new dnnl_memory_desc_t();
+        check(dnnl_memory_desc_init_by_tag(md, dims.length, dims, dnnl_f32, tag), "memory description " + tag);
+        return md;
+    }
+
+    static long bytes(dnnl_memory_desc_t md) {
+        return dnnl_memory_desc_get_size(md);
+    }
+
+    /** A memory object over {@code array}'s storage, which must be dense, row-major float32. */
+    static dnnl_memory wrap(dnnl_memory_desc_t md, INDArray array) {
+        if (array.dataType() != DataType.FLOAT || array.ordering() != 'c' || array.elementWiseStride() != 1) {
+            throw new IllegalArgumentException("oneDNN needs a dense row-major float32 array, got " + array.shapeInfoToString());
+        }
+        if (array.length() * Float.BYTES < bytes(md)) {
+            throw new IllegalArgumentException("array of " + array.length() + " floats is smaller than " + bytes(md) + " bytes");
+        }
+        long address = array.data().addressPointer().address() + array.offset() * Float.BYTES;
+        dnnl_memory memory = new dnnl_memory();
+        check(dnnl_memory_create(memory, md, ENGINE, new Address(address)), "memory");
+        return memory;
+    }
+
+    /** A raw address as JavaCPP's untyped pointer. */
+    private static final class Address extends Pointer {
+        Address(long address) {
+            this.address = address;
+        }
+    }
+
+    static void destroy(dnnl_memory... memories) {
+        for (dnnl_memory m : memories) {
+            if (m != null) {
+                dnnl_memory_destroy(m);
+            }
+        }
+    }
+
+    static dnnl_primitive primitive(dnnl_primitive_desc pd, String what) {
+        dnnl_primitive p = new dnnl_primitive();
+        check(dnnl_primitive_create(p, pd), what);
+        return p;
+    }
+
+    /** Runs {@code primitive} on this thread's stream with (argument kind, memory) pairs, and waits. */
+    static void execute(dnnl_primitive primitive, int[] kinds, dnnl_memory[] memories, String what) {
+        int n = 0;
+        for (dnnl_memory m : memories) {
+            n += m == null ? 0 : 1;
+        }
+        dnnl_exec_arg_t args = new dnnl_exec_arg_t(n);
+        int i = 0;
+        for (int k = 0; k < kinds.length; k++) {
+            if (memories[k] != null) {
+                args.getPointer(i++).arg(kinds[k]).memory(memories[k]);
+            }
+        }
+        dnnl_stream stream = STREAM.get();
+        check(dnnl_primitive_execute(primitive, stream, n, args), what);
+        check(dnnl_stream_wait(stream), what);
+        args.close();
+    }
+
+    /**
+     * Copies {@code from} (described by {@code fromMd}) into a new array in layout {@code toMd},
+     * allocated outside any workspace so that it can be kept across passes.
+     */
+    static INDArray reorder(INDArray from, dnnl_memory_desc_t fromMd, dnnl_memory_desc_t toMd) {
+        INDArray to;
+        try (var ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            to = Nd4j.createUninitialized(DataType.FLOAT, Math.max(1, bytes(toMd) / Float.BYTES));
+        }
+        reorderInto(from, fromMd, to, toMd);
+        return to;
+    }
+
+    /** Copies {@code from} into {@code to}, converting between the two layouts. */
+    static void reorderInto(INDArray from, dnnl_memory_desc_t fromMd, INDArray to, dnnl_memory_desc_t toMd) {
+        dnnl_primitive_desc pd = new dnnl_primitive_desc();
+        check(dnnl_reorder_primitive_desc_create(pd, fromMd, ENGINE, toMd, ENGINE, null), "reorder description");
+        dnnl_primitive reorder = primitive(pd, "reorder");
+        dnnl_memory src = wrap(fromMd, from);
+        dnnl_memory dst = wrap(toMd, to);
+        try {
+            execute(reorder, new int[] {DNNL_ARG_SRC, DNNL_ARG_DST}, new dnnl_memory[] {src, dst}, "reorder");
+        } finally {
+            destroy(src, dst);
+            dnnl_primitive_destroy(reorder);
+            dnnl_primitive_desc_destroy(pd);
+        }
+    }
+}

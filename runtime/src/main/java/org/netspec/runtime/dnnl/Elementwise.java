@@ -1,0 +1,116 @@
+package org.netspec.runtime.dnnl;
+
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DST;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC_1;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_a;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_binary_add;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_binary_desc_init;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_eltwise_forward_desc_init;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_eltwise_relu;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_forward_inference;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_post_ops_append_eltwise;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_post_ops_create;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_post_ops_destroy;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_create;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_destroy;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_set_post_ops;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_create;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.bytedeco.dnnl.const_dnnl_op_desc_t;
+import org.bytedeco.dnnl.dnnl_binary_desc_t;
+import org.bytedeco.dnnl.dnnl_eltwise_desc_t;
+import org.bytedeco.dnnl.dnnl_memory;
+import org.bytedeco.dnnl.dnnl_memory_desc_t;
+import org.bytedeco.dnnl.dnnl_post_ops;
+import org.bytedeco.dnnl.dnnl_primitive;
+import org.bytedeco.dnnl.dnnl_primitive_attr;
+import org.bytedeco.dnnl.dnnl_primitive_desc;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Element-wise float32 passes through oneDNN: {@code relu(a)} and {@code relu(a + b)} in one pass
+ * each. Both operands share one layout, so the arrays are treated as flat vectors; primitives
+ * are cached by length.
+ */
+public final class Elementwise {
+    private static final Map<Long, dnnl_primitive> ADD_RELU = new ConcurrentHashMap<>();
+    private static final Map<Long, dnnl_primitive> RELU = new ConcurrentHashMap<>();
+
+    private Elementwise() {}
+
+    /** Whether these arrays can take the oneDNN path (float32, same shape). */
+    public static boolean supports(INDArray a, INDArray b) {
+        return a.dataType() == DataType.FLOAT && (b == null || b.dataType() == DataType.FLOAT && a.equalShapes(b));
+    }
+
+    /** {@code max(a + b, 0)} into a new array of a's shape. */
+    public static INDArray addRelu(INDArray a, INDArray b) {
+        long n = a.length();
+        dnnl_primitive p = ADD_RELU.computeIfAbsent(n, Elementwise::addReluPrimitive);
+        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, a.shape(), 'c');
+        dnnl_memory_desc_t md = flat(n);
+        dnnl_memory x = Dnnl.wrap(md, ConvForward.dense(a));
+        dnnl_memory y = Dnnl.wrap(md, ConvForward.dense(b));
+        dnnl_memory z = Dnnl.wrap(md, out);
+        try {
+            Dnnl.execute(p, new int[] {DNNL_ARG_SRC, DNNL_ARG_SRC_1, DNNL_ARG_DST}, new dnnl_memory[] {x, y, z}, "add+relu");
+        } finally {
+            Dnnl.destroy(x, y, z);
+        }
+        return out;
+    }
+
+    /** {@code max(a, 0)} into a new array of a's shape. */
+    public static INDArray relu(INDArray a) {
+        long n = a.length();
+        dnnl_primitive p = RELU.computeIfAbsent(n, Elementwise::reluPrimitive);
+        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, a.shape(), 'c');
+        dnnl_memory_desc_t md = flat(n);
+        dnnl_memory x = Dnnl.wrap(md, ConvForward.dense(a));
+        dnnl_memory z = Dnnl.wrap(md, out);
+        try {
+            Dnnl.execute(p, new int[] {DNNL_ARG_SRC, DNNL_ARG_DST}, new dnnl_memory[] {x, z}, "relu");
+        } finally {
+            Dnnl.destroy(x, z);
+        }
+        return out;
+    }
+
+    private static dnnl_memory_desc_t flat(long n) {
+        return Dnnl.desc(new long[] {n}, dnnl_a);
+    }
+
+    private static dnnl_primitive addReluPrimitive(long n) {
+        dnnl_memory_desc_t md = flat(n);
+        dnnl_binary_desc_t desc = new dnnl_binary_desc_t();
+        Dnnl.check(dnnl_binary_desc_init(desc, dnnl_binary_add, md, md, md), "add description");
+        dnnl_primitive_attr attr = new dnnl_primitive_attr();
+        Dnnl.check(dnnl_primitive_attr_create(attr), "attributes");
+        dnnl_post_ops ops = new dnnl_post_ops();
+        Dnnl.check(dnnl_post_ops_create(ops), "post-ops");
+        try {
+            Dnnl.check(dnnl_post_ops_append_eltwise(ops, 1f, dnnl_eltwise_relu, 0f, 0f), "relu post-op");
+            Dnnl.check(dnnl_primitive_attr_set_post_ops(attr, ops), "post-ops");
+            dnnl_primitive_desc pd = new dnnl_primitive_desc();
+            Dnnl.check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(desc), attr, Dnnl.engine(), null), "add+relu");
+            return Dnnl.primitive(pd, "add+relu");
+        } finally {
+            dnnl_post_ops_destroy(ops);
+            dnnl_primitive_attr_destroy(attr);
+        }
+    }
+
+    private static dnnl_primitive reluPrimitive(long n) {
+        dnnl_eltwise_desc_t desc = new dnnl_eltwise_desc_t();
+        Dnnl.check(dnnl_eltwise_forward_desc_init(desc, dnnl_forward_inference, dnnl_eltwise_relu, flat(n), 0f, 0f),
+                "relu description");
+        dnnl_primitive_desc pd = new dnnl_primitive_desc();
+        Dnnl.check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(desc), null, Dnnl.engine(), null), "relu");
+        return Dnnl.primitive(pd, "relu");
+    }
+}
