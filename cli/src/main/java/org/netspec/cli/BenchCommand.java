@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Time evaluation forward passes of a model on random input after warm-up.",
+        description = {"Time evaluation forward passes (or, with --train, training steps: forward in training mode,",
+                "loss and backward) of a model on random input after warm-up.",
                 "For the published figures use the JMH benchmarks; this is a quick look."})
 final class BenchCommand implements Callable<Integer> {
     @Spec
@@ -39,6 +40,9 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "machine-readable output")
     boolean json;
+
+    @Option(names = "--train", description = "time training steps (forward, softmax cross-entropy, backward) instead")
+    boolean train;
 
     @Option(names = "--profile", description = "also time each layer and op kind over the iterations (separate passes)")
     boolean profile;
@@ -63,20 +67,22 @@ final class BenchCommand implements Callable<Integer> {
             return 1;
         }
         INDArray x = Nd4j.rand(DataType.FLOAT, batch, shape[0], shape[1], shape[2]);
+        INDArray nhwc = net.toModelLayout(x);
+        INDArray labels = Nd4j.zeros(DataType.INT, batch);
         for (int i = 0; i < warmup; i++) {
-            net.predict(x);
+            pass(net, x, nhwc, labels, null);
         }
         double[] ms = new double[iterations];
         for (int i = 0; i < iterations; i++) {
             long start = System.nanoTime();
-            net.predict(x);
+            pass(net, x, nhwc, labels, null);
             ms[i] = (System.nanoTime() - start) / 1e6;
         }
         Profile timing = null;
         if (profile) {
             timing = new Profile();
             for (int i = 0; i < iterations; i++) {
-                net.predict(x, timing);
+                pass(net, x, nhwc, labels, timing);
             }
         }
         Arrays.sort(ms);
@@ -85,7 +91,7 @@ final class BenchCommand implements Callable<Integer> {
         int threads = Runtime.getRuntime().availableProcessors();
         if (json) {
             ObjectNode node = new ObjectMapper().createObjectNode();
-            node.put("model", net.name()).put("batch", batch).put("input", input).put("iterations", iterations)
+            node.put("model", net.name()).put("mode", train ? "train" : "eval").put("batch", batch).put("input", input).put("iterations", iterations)
                     .put("median_ms", round(median)).put("p90_ms", round(p90)).put("min_ms", round(ms[0]))
                     .put("images_per_s", round(batch * 1000.0 / median)).put("threads", threads);
             if (timing != null) {
@@ -96,13 +102,23 @@ final class BenchCommand implements Callable<Integer> {
             }
             spec.commandLine().getOut().println(node.toPrettyString());
         } else {
-            spec.commandLine().getOut().printf("%s, batch %d, %s: median %.1f ms, p90 %.1f ms, %.1f images/s (%d cores)%n",
-                    net.name(), batch, input, median, p90, batch * 1000.0 / median, threads);
+            spec.commandLine().getOut().printf("%s%s, batch %d, %s: median %.1f ms, p90 %.1f ms, %.1f images/s (%d cores)%n",
+                    net.name(), train ? " training step" : "", batch, input, median, p90, batch * 1000.0 / median, threads);
             if (timing != null) {
                 printProfile(timing, spec.commandLine().getOut());
             }
         }
         return 0;
+    }
+
+    private void pass(Model net, INDArray nchw, INDArray nhwc, INDArray labels, Profile timing) {
+        if (train) {
+            net.gradients(nhwc, labels, 0, timing);
+        } else if (timing != null) {
+            net.predict(nchw, timing);
+        } else {
+            net.predict(nchw);
+        }
     }
 
     /** Time per pass by op kind, then the ten slowest layers. */

@@ -74,7 +74,7 @@ public final class GenerateMojo extends AbstractMojo {
         try (URLClassLoader imports = importClasspath()) {
             IncrementalGeneration.Request request = new IncrementalGeneration.Request(sourceDirectory.toPath(),
                     outputDirectory.toPath(), Path.of(project.getBuild().getDirectory(), "netspec"), imports,
-                    pluginVersion, "sourceDirectory=" + sourceDirectory + "\noutputDirectory=" + outputDirectory);
+                    pluginVersion + " " + GeneratorFingerprint.of(), "sourceDirectory=" + sourceDirectory + "\noutputDirectory=" + outputDirectory);
             outcome = IncrementalGeneration.run(request);
         } catch (IOException e) {
             throw new MojoExecutionException("NetSpec: cannot generate: " + e.getMessage(), e);

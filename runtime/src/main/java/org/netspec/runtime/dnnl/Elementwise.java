@@ -1,14 +1,19 @@
 package org.netspec.runtime.dnnl;
 
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_DST;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_SRC;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DST;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC_1;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_a;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_binary_add;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_binary_desc_init;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_eltwise_backward_desc_init;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_eltwise_forward_desc_init;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_eltwise_relu;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_eltwise_relu_use_dst_for_bwd;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_forward_inference;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_forward_training;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_post_ops_append_eltwise;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_post_ops_create;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_post_ops_destroy;
@@ -16,6 +21,7 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_create;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_destroy;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_set_post_ops;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_create;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_destroy;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,13 +39,14 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Element-wise float32 passes through oneDNN: {@code relu(a)} and {@code relu(a + b)} in one pass
- * each. Both operands share one layout, so the arrays are treated as flat vectors; primitives
+ * Element-wise float32 passes through oneDNN: {@code relu(a)}, {@code relu(a + b)} and relu's
+ * gradient in one pass each. Both operands share one layout, so the arrays are treated as flat vectors; primitives
  * are cached by length.
  */
 public final class Elementwise {
     private static final Map<Long, dnnl_primitive> ADD_RELU = new ConcurrentHashMap<>();
     private static final Map<Long, dnnl_primitive> RELU = new ConcurrentHashMap<>();
+    private static final Map<Long, dnnl_primitive> RELU_BACKWARD = new ConcurrentHashMap<>();
 
     private Elementwise() {}
 
@@ -81,6 +88,24 @@ public final class Elementwise {
         return out;
     }
 
+    /** The gradient of a relu's input from its output {@code y} and the output's gradient {@code g}. */
+    public static INDArray reluBackward(INDArray y, INDArray g) {
+        long n = y.length();
+        dnnl_primitive p = RELU_BACKWARD.computeIfAbsent(n, Elementwise::reluBackwardPrimitive);
+        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, y.shape(), 'c');
+        dnnl_memory_desc_t md = flat(n);
+        dnnl_memory dst = Dnnl.wrap(md, ConvForward.dense(y));
+        dnnl_memory diffDst = Dnnl.wrap(md, ConvForward.dense(g));
+        dnnl_memory diffSrc = Dnnl.wrap(md, out);
+        try {
+            Dnnl.execute(p, new int[] {DNNL_ARG_DST, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_SRC},
+                    new dnnl_memory[] {dst, diffDst, diffSrc}, "relu backward");
+        } finally {
+            Dnnl.destroy(dst, diffDst, diffSrc);
+        }
+        return out;
+    }
+
     private static dnnl_memory_desc_t flat(long n) {
         return Dnnl.desc(new long[] {n}, dnnl_a);
     }
@@ -103,6 +128,26 @@ public final class Elementwise {
             dnnl_post_ops_destroy(ops);
             dnnl_primitive_attr_destroy(attr);
         }
+    }
+
+    private static dnnl_primitive reluBackwardPrimitive(long n) {
+        dnnl_memory_desc_t md = flat(n);
+        dnnl_eltwise_desc_t forward = new dnnl_eltwise_desc_t();
+        Dnnl.check(dnnl_eltwise_forward_desc_init(forward, dnnl_forward_training, dnnl_eltwise_relu_use_dst_for_bwd, md,
+                0f, 0f), "relu description");
+        dnnl_primitive_desc hint = new dnnl_primitive_desc();
+        Dnnl.check(dnnl_primitive_desc_create(hint, new const_dnnl_op_desc_t(forward), null, Dnnl.engine(), null), "relu");
+        dnnl_eltwise_desc_t desc = new dnnl_eltwise_desc_t();
+        Dnnl.check(dnnl_eltwise_backward_desc_init(desc, dnnl_eltwise_relu_use_dst_for_bwd, md, md, 0f, 0f),
+                "relu backward description");
+        dnnl_primitive_desc pd = new dnnl_primitive_desc();
+        try {
+            Dnnl.check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(desc), null, Dnnl.engine(), hint),
+                    "relu backward");
+        } finally {
+            dnnl_primitive_desc_destroy(hint);
+        }
+        return Dnnl.primitive(pd, "relu backward");
     }
 
     private static dnnl_primitive reluPrimitive(long n) {

@@ -107,7 +107,7 @@ public final class Context {
         long t = start();
         INDArray y = stop("relu", "relu", t, Tensors.relu(x));
         if (tape != null) {
-            tape.record(y, new INDArray[] {x}, (g, p) -> new INDArray[] {g.mul(y.gt(0).castTo(g.dataType()))});
+            tape.record("relu", y, new INDArray[] {x}, (g, p) -> new INDArray[] {Tensors.reluBackward(y, g)});
         }
         return y;
     }
@@ -116,7 +116,7 @@ public final class Context {
         long t = start();
         INDArray y = stop("sigmoid", "sigmoid", t, Tensors.sigmoid(x));
         if (tape != null) {
-            tape.record(y, new INDArray[] {x}, (g, p) -> new INDArray[] {g.mul(y).muli(y.rsub(1))});
+            tape.record("sigmoid", y, new INDArray[] {x}, (g, p) -> new INDArray[] {g.mul(y).muli(y.rsub(1))});
         }
         return y;
     }
@@ -125,7 +125,7 @@ public final class Context {
         long t = start();
         INDArray y = stop("tanh", "tanh", t, Tensors.tanh(x));
         if (tape != null) {
-            tape.record(y, new INDArray[] {x}, (g, p) -> new INDArray[] {g.mul(y.mul(y).rsubi(1))});
+            tape.record("tanh", y, new INDArray[] {x}, (g, p) -> new INDArray[] {g.mul(y.mul(y).rsubi(1))});
         }
         return y;
     }
@@ -134,7 +134,7 @@ public final class Context {
         long t = start();
         INDArray y = stop("silu", "silu", t, Tensors.silu(x));
         if (tape != null) {
-            tape.record(y, new INDArray[] {x}, (g, p) -> {
+            tape.record("silu", y, new INDArray[] {x}, (g, p) -> {
                 INDArray s = Tensors.sigmoid(x);
                 // d/dx x*s(x) = s + x*s*(1-s)
                 return new INDArray[] {g.mul(s.add(x.mul(s).muli(s.rsub(1))))};
@@ -147,7 +147,7 @@ public final class Context {
         long t = start();
         INDArray y = stop("gelu", "gelu", t, Tensors.gelu(x));
         if (tape != null) {
-            tape.record(y, new INDArray[] {x}, (g, p) -> {
+            tape.record("gelu", y, new INDArray[] {x}, (g, p) -> {
                 // d/dx x*Phi(x) = Phi(x) + x*phi(x), with Phi(x) = gelu(x)/x computed as 0.5*(1+erf(x/sqrt2))
                 INDArray phi = org.nd4j.linalg.ops.transforms.Transforms.exp(x.mul(x).muli(-0.5), false)
                         .muli(1 / Math.sqrt(2 * Math.PI));
@@ -168,7 +168,7 @@ public final class Context {
         long t = start();
         INDArray y = stop("add", "add", t, Tensors.add(a, b));
         if (tape != null) {
-            tape.record(y, new INDArray[] {a, b}, (g, p) -> new INDArray[] {g, g});
+            tape.record("add", y, new INDArray[] {a, b}, (g, p) -> new INDArray[] {g, g});
         }
         return y;
     }
@@ -178,8 +178,8 @@ public final class Context {
         long t = start();
         INDArray y = stop("add+relu", "add+relu", t, Tensors.addRelu(a, b));
         if (tape != null) {
-            tape.record(y, new INDArray[] {a, b}, (g, p) -> {
-                INDArray masked = g.mul(y.gt(0).castTo(g.dataType()));
+            tape.record("add+relu", y, new INDArray[] {a, b}, (g, p) -> {
+                INDArray masked = Tensors.reluBackward(y, g);
                 return new INDArray[] {masked, masked};
             });
         }
@@ -190,7 +190,7 @@ public final class Context {
         long t = start();
         INDArray y = stop("multiply", "multiply", t, Tensors.multiply(a, b));
         if (tape != null) {
-            tape.record(y, new INDArray[] {a, b}, (g, p) -> new INDArray[] {
+            tape.record("multiply", y, new INDArray[] {a, b}, (g, p) -> new INDArray[] {
                     reduceTo(g.mul(b.broadcast(g.shape())), a), reduceTo(g.mul(a.broadcast(g.shape())), b)});
         }
         return y;

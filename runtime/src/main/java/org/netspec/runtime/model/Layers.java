@@ -8,6 +8,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.netspec.runtime.dnnl.BatchNormTraining;
+import org.netspec.runtime.dnnl.ConvBackward;
 import org.netspec.runtime.dnnl.ConvForward;
 import org.netspec.runtime.dnnl.ConvGeometry;
 
@@ -90,7 +92,7 @@ final class Layers {
         }
 
         /** A primitive with the weights it was last prepared with, and their parameter version. */
-        private record Kernel(ConvForward conv, INDArray weights, long version, boolean folded) {}
+        private record Kernel(ConvForward conv, INDArray weights, long version, boolean folded, ConvBackward backward) {}
 
         @Override
         String op() {
@@ -174,7 +176,8 @@ final class Layers {
             }
             Tape tape = ctx.tape();
             if (tape != null) {
-                tape.record(out, new INDArray[] {x}, (gradOut, grads) -> backward(x, gradOut, grads));
+                boolean leaf = tape.isLeaf(x);
+                tape.record(op(), out, new INDArray[] {x}, (gradOut, grads) -> backward(x, gradOut, grads, !leaf));
             }
             return out;
         }
@@ -194,9 +197,10 @@ final class Layers {
             boolean fresh = k != null && !training && !k.conv.training() && k.version == version && k.folded == fold
                     && k.conv.fused() == fused;
             if (!fresh) {
-                ConvForward conv = k != null && k.conv.training() == training && k.conv.fused() == fused ? k.conv
-                        : new ConvForward(geometry, batch, true, training, fused);
-                k = new Kernel(conv, conv.prepare(fold ? foldedWeights()[0] : weight), version, fold);
+                boolean reuse = k != null && k.conv.training() == training && k.conv.fused() == fused;
+                ConvForward conv = reuse ? k.conv : new ConvForward(geometry, batch, true, training, fused);
+                ConvBackward backward = !training ? null : reuse ? k.backward : new ConvBackward(conv, geometry, bias != null);
+                k = new Kernel(conv, conv.prepare(fold ? foldedWeights()[0] : weight), version, fold, backward);
                 kernels.put(batch, k);
             }
             INDArray b = fold ? foldedWeights()[1] : bias != null ? bias : zeroBias();
@@ -220,11 +224,27 @@ final class Layers {
             return zeroBias;
         }
 
-        private INDArray[] backward(INDArray x, INDArray gradOut, java.util.Map<String, INDArray> grads) {
+        /**
+         * oneDNN 2.5's AVX2 backward-data convolution crashes on NHWC with fewer than 8 output
+         * channels (seen with 1 -> 4); channel counts that fill its 8-wide blocks are safe.
+         */
+        private boolean oneDnnBackward(boolean needInputGradient) {
+            return !needInputGradient || geometry.inC() % 8 == 0 && geometry.outC() % 8 == 0;
+        }
+
+        private INDArray[] backward(INDArray x, INDArray gradOut, java.util.Map<String, INDArray> grads,
+                                    boolean needInputGradient) {
             INDArray gradIn;
             INDArray gradW;
             INDArray gradB;
-            if (groups == 1) {
+            Kernel kernel = kernels.get(x.size(0));
+            if (x.dataType() == DataType.FLOAT && kernel != null && kernel.backward != null
+                    && oneDnnBackward(needInputGradient)) {
+                INDArray[] g = kernel.backward.gradWeights(x, gradOut);
+                gradW = g[0];
+                gradB = g[1];
+                gradIn = needInputGradient ? kernel.backward.gradInput(gradOut, kernel.backward.prepare(weight)) : null;
+            } else if (groups == 1) {
                 INDArray[] g = convBackward(x, weight, bias, gradOut);
                 gradIn = g[0];
                 gradW = g[1];
@@ -365,6 +385,9 @@ final class Layers {
             if (folded && !ctx.training() && ctx.tape() == null && !ctx.wants(foldedInto.path())) {
                 return x;
             }
+            if (ctx.training() && x.dataType() == DataType.FLOAT && gamma.dataType() == DataType.FLOAT) {
+                return oneDnn(x, ctx);
+            }
             long channels = x.size(x.rank() - 1);
             INDArray rows = x.dup('c').reshape('c', x.length() / channels, channels);
             INDArray mean;
@@ -373,12 +396,7 @@ final class Layers {
             if (batchStats) {
                 mean = rows.mean(0);
                 var = rows.var(false, 0); // normalise with the biased batch variance, as PyTorch does
-                long n = rows.size(0);
-                INDArray unbiased = n > 1 ? var.mul((double) n / (n - 1)) : var;
-                synchronized (this) {
-                    runningMean.muli(1 - momentum).addi(mean.castTo(runningMean.dataType()).mul(momentum));
-                    runningVar.muli(1 - momentum).addi(unbiased.castTo(runningVar.dataType()).mul(momentum));
-                }
+                updateRunning(mean, var, rows.size(0));
             } else {
                 mean = runningMean.castTo(x.dataType());
                 var = runningVar.castTo(x.dataType());
@@ -388,7 +406,7 @@ final class Layers {
             INDArray out = xhat.mulRowVector(gamma).addiRowVector(beta).reshape('c', x.shape());
             Tape tape = ctx.tape();
             if (tape != null) {
-                tape.record(out, new INDArray[] {x}, (gradOut, grads) -> {
+                tape.record(op(), out, new INDArray[] {x}, (gradOut, grads) -> {
                     INDArray g = gradOut.dup('c').reshape('c', rows.shape());
                     INDArray sumG = g.sum(0);
                     INDArray sumGX = g.mul(xhat).sum(0);
@@ -408,6 +426,35 @@ final class Layers {
                 });
             }
             return out;
+        }
+
+        /** Batch statistics through oneDNN (float32): one pass forward, one backward. */
+        private final Map<java.util.List<Long>, BatchNormTraining> kernels = new ConcurrentHashMap<>();
+
+        private INDArray oneDnn(INDArray x, Context ctx) {
+            BatchNormTraining bn = kernels.computeIfAbsent(java.util.Arrays.stream(x.shape()).boxed().toList(),
+                    shape -> new BatchNormTraining(x.shape(), (float) epsilon));
+            INDArray[] r = bn.forward(x, gamma, beta);
+            INDArray mean = r[1];
+            INDArray var = r[2];
+            updateRunning(mean, var, x.length() / x.size(x.rank() - 1));
+            Tape tape = ctx.tape();
+            if (tape != null) {
+                tape.record(op(), r[0], new INDArray[] {x}, (gradOut, grads) -> {
+                    INDArray[] g = bn.backward(x, gradOut, gamma, mean, var);
+                    Tape.accumulate(grads, path() + ".weight", g[1]);
+                    Tape.accumulate(grads, path() + ".bias", g[2]);
+                    return new INDArray[] {g[0]};
+                });
+            }
+            return r[0];
+        }
+
+        /** PyTorch's update: running = (1 - momentum) running + momentum batch, with the unbiased variance. */
+        private synchronized void updateRunning(INDArray mean, INDArray var, long n) {
+            INDArray unbiased = n > 1 ? var.mul((double) n / (n - 1)) : var;
+            runningMean.muli(1 - momentum).addi(mean.castTo(runningMean.dataType()).mul(momentum));
+            runningVar.muli(1 - momentum).addi(unbiased.castTo(runningVar.dataType()).mul(momentum));
         }
     }
 
@@ -444,7 +491,7 @@ final class Layers {
             }
             Tape tape = ctx.tape();
             if (tape != null) {
-                tape.record(out, new INDArray[] {x}, (g, grads) -> {
+                tape.record(op(), out, new INDArray[] {x}, (g, grads) -> {
                     Tape.accumulate(grads, path() + ".weight", g.transpose().mmul(x));
                     if (bias != null) {
                         Tape.accumulate(grads, path() + ".bias", g.sum(0));
@@ -480,7 +527,7 @@ final class Layers {
                     .addIntegerArguments(args).build());
             Tape tape = ctx.tape();
             if (tape != null) {
-                tape.record(out, new INDArray[] {x}, (g, grads) -> {
+                tape.record(op(), out, new INDArray[] {x}, (g, grads) -> {
                     INDArray gradIn = x.ulike();
                     Nd4j.exec(DynamicCustomOp.builder(max ? "maxpool2d_bp" : "avgpool2d_bp").addInputs(x, g.dup('c'))
                             .addOutputs(gradIn).addIntegerArguments(args).build());
@@ -511,8 +558,13 @@ final class Layers {
             Tape tape = ctx.tape();
             if (tape != null) {
                 double cells = x.size(1) * x.size(2);
-                tape.record(out, new INDArray[] {x}, (g, grads) -> new INDArray[] {
-                        g.reshape(x.size(0), 1, 1, x.size(3)).broadcast(x.shape()).div(cells)});
+                tape.record(op(), out, new INDArray[] {x}, (g, grads) -> {
+                    // every cell of a channel gets that channel's gradient / cells
+                    INDArray perCell = g.reshape(x.size(0), 1, x.size(3)).div(cells);
+                    INDArray dx = Nd4j.createUninitialized(x.dataType(), x.size(0), x.size(1) * x.size(2), x.size(3));
+                    org.nd4j.linalg.factory.Broadcast.copy(dx, perCell.reshape(x.size(0), x.size(3)), dx, 0, 2);
+                    return new INDArray[] {dx.reshape(x.shape())};
+                });
             }
             return out;
         }
@@ -537,7 +589,7 @@ final class Layers {
             INDArray out = x.permute(0, 3, 1, 2).dup('c').reshape(x.size(0), x.length() / x.size(0));
             Tape tape = ctx.tape();
             if (tape != null) {
-                tape.record(out, new INDArray[] {x}, (g, grads) -> new INDArray[] {
+                tape.record(op(), out, new INDArray[] {x}, (g, grads) -> new INDArray[] {
                         g.reshape(x.size(0), x.size(3), x.size(1), x.size(2)).permute(0, 2, 3, 1).dup('c')});
             }
             return out;
@@ -578,7 +630,7 @@ final class Layers {
             INDArray out = x.mul(m);
             Tape tape = ctx.tape();
             if (tape != null) {
-                tape.record(out, new INDArray[] {x}, (g, grads) -> new INDArray[] {g.mul(m)});
+                tape.record(op(), out, new INDArray[] {x}, (g, grads) -> new INDArray[] {g.mul(m)});
             }
             return out;
         }

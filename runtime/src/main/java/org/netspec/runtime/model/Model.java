@@ -100,9 +100,14 @@ public abstract class Model {
      * their running averages updated), softmax cross-entropy, and back-propagation.
      */
     public Gradients gradients(INDArray nhwc, INDArray labels, double labelSmoothing) {
+        return gradients(nhwc, labels, labelSmoothing, null);
+    }
+
+    /** {@link #gradients}, timing every layer, op and backward step into {@code profile} (null: none). */
+    public Gradients gradients(INDArray nhwc, INDArray labels, double labelSmoothing, Profile profile) {
         try (MemoryWorkspace ws = workspace()) {
-            Tape tape = new Tape();
-            INDArray logits = network.forward(nhwc, Context.training(tape));
+            Tape tape = new Tape(profile);
+            INDArray logits = network.forward(nhwc, Context.training(tape).profiled(profile));
             org.netspec.runtime.train.SoftmaxCrossEntropy.Result loss =
                     org.netspec.runtime.train.SoftmaxCrossEntropy.of(logits, labels, labelSmoothing);
             Map<String, INDArray> grads = tape.backward(logits, loss.gradient());

@@ -23,17 +23,30 @@ public final class Tape {
         INDArray[] apply(INDArray gradOutput, Map<String, INDArray> parameterGradients);
     }
 
-    private record Step(INDArray output, INDArray[] inputs, Backward backward) {}
+    private record Step(String op, INDArray output, INDArray[] inputs, Backward backward) {}
 
     private final List<Step> steps = new ArrayList<>();
+    /** Every recorded output, so that an op can tell a network input (whose gradient nobody needs). */
+    private final java.util.Set<INDArray> outputs = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    private final Profile profile;
 
-    void record(INDArray output, INDArray[] inputs, Backward backward) {
+    public Tape() {
+        this(null);
+    }
+
+    /** A tape that times each backward step into {@code profile} (under "op backward"). */
+    public Tape(Profile profile) {
+        this.profile = profile;
+    }
+
+    void record(String op, INDArray output, INDArray[] inputs, Backward backward) {
         for (INDArray in : inputs) {
             if (in == output) {
                 return; // a pass-through (identity, dropout off): nothing to differentiate
             }
         }
-        steps.add(new Step(output, inputs, backward));
+        steps.add(new Step(op, output, inputs, backward));
+        outputs.add(output);
     }
 
     public int size() {
@@ -54,7 +67,11 @@ public final class Tape {
             if (g == null) {
                 continue; // this value did not reach the loss
             }
+            long start = profile == null ? 0 : System.nanoTime();
             INDArray[] inputGrads = step.backward().apply(g, parameterGradients);
+            if (profile != null) {
+                profile.add(step.op() + " backward", step.op() + " backward", System.nanoTime() - start);
+            }
             for (int k = 0; k < step.inputs().length; k++) {
                 if (inputGrads[k] == null) {
                     continue;
@@ -64,6 +81,11 @@ public final class Tape {
             }
         }
         return parameterGradients;
+    }
+
+    /** Whether {@code x} came from outside the recorded ops (the network input): no gradient flows to it. */
+    boolean isLeaf(INDArray x) {
+        return !outputs.contains(x);
     }
 
     static void accumulate(Map<String, INDArray> into, String name, INDArray grad) {

@@ -20,6 +20,11 @@ public final class Tensors {
         return Elementwise.supports(a, b) ? Elementwise.addRelu(a, b) : Transforms.relu(a.add(b), false);
     }
 
+    /** relu's input gradient from its output {@code y} and output gradient {@code g}: g where y > 0. */
+    public static INDArray reluBackward(INDArray y, INDArray g) {
+        return Elementwise.supports(y, g) ? Elementwise.reluBackward(y, g) : g.mul(y.gt(0).castTo(g.dataType()));
+    }
+
     public static INDArray sigmoid(INDArray x) {
         return Transforms.sigmoid(x, true);
     }

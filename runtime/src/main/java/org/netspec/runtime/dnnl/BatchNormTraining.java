@@ -1,0 +1,137 @@
+package org.netspec.runtime.dnnl;
+
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_DST;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_SCALE_SHIFT;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_SRC;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DST;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_MEAN;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SCALE_SHIFT;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SCRATCHPAD;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_VARIANCE;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_backward;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_batch_normalization_backward_desc_init;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_batch_normalization_forward_desc_init;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_forward_training;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_nhwc;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_create;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_destroy;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_set_scratchpad_mode;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_create;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_query_md;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_query_scratchpad_md;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_scratchpad_mode_user;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_nc;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_use_scaleshift;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_x;
+
+import org.bytedeco.dnnl.const_dnnl_op_desc_t;
+import org.bytedeco.dnnl.dnnl_batch_normalization_desc_t;
+import org.bytedeco.dnnl.dnnl_memory;
+import org.bytedeco.dnnl.dnnl_memory_desc_t;
+import org.bytedeco.dnnl.dnnl_primitive;
+import org.bytedeco.dnnl.dnnl_primitive_attr;
+import org.bytedeco.dnnl.dnnl_primitive_desc;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Batch norm with batch statistics through oneDNN, forward and backward, on NHWC float32 (or
+ * N x C) batches of one size: one pass computes mean and biased variance and normalises; backward
+ * gives the input's, scale's and shift's gradients. Running statistics are the caller's.
+ */
+public final class BatchNormTraining {
+    private final dnnl_memory_desc_t data;
+    private final dnnl_memory_desc_t channels;
+    /** gamma and beta as one 2 x C tensor: the scale-and-shift form that both directions support. */
+    private final dnnl_memory_desc_t scaleShift;
+    private final dnnl_primitive_desc forwardPd;
+    private final dnnl_primitive forward;
+    private final long forwardScratch;
+    private final dnnl_primitive_desc backwardPd;
+    private final dnnl_primitive backward;
+    private final long backwardScratch;
+
+    /** For batches of {@code shape}: [N, H, W, C] or [N, C]. */
+    public BatchNormTraining(long[] shape, float epsilon) {
+        long c = shape[shape.length - 1];
+        this.data = shape.length == 4
+                ? Dnnl.desc(new long[] {shape[0], c, shape[1], shape[2]}, dnnl_nhwc)
+                : Dnnl.desc(new long[] {shape[0], c}, dnnl_nc);
+        this.channels = Dnnl.desc(new long[] {c}, dnnl_x);
+        this.scaleShift = Dnnl.desc(new long[] {2, c}, dnnl_nc);
+        int flags = dnnl_use_scaleshift;
+        dnnl_primitive_attr attr = new dnnl_primitive_attr();
+        Dnnl.check(dnnl_primitive_attr_create(attr), "attributes");
+        try {
+            Dnnl.check(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user), "scratchpad mode");
+            dnnl_batch_normalization_desc_t fd = new dnnl_batch_normalization_desc_t();
+            Dnnl.check(dnnl_batch_normalization_forward_desc_init(fd, dnnl_forward_training, data, epsilon, flags),
+                    "batch norm description");
+            forwardPd = new dnnl_primitive_desc();
+            Dnnl.check(dnnl_primitive_desc_create(forwardPd, new const_dnnl_op_desc_t(fd), attr, Dnnl.engine(), null),
+                    "batch norm");
+            dnnl_batch_normalization_desc_t bd = new dnnl_batch_normalization_desc_t();
+            Dnnl.check(dnnl_batch_normalization_backward_desc_init(bd, dnnl_backward, data, data, epsilon, flags),
+                    "batch norm backward description");
+            backwardPd = new dnnl_primitive_desc();
+            Dnnl.check(dnnl_primitive_desc_create(backwardPd, new const_dnnl_op_desc_t(bd), attr, Dnnl.engine(), forwardPd),
+                    "batch norm backward");
+        } finally {
+            dnnl_primitive_attr_destroy(attr);
+        }
+        forwardScratch = Dnnl.bytes(dnnl_primitive_desc_query_md(forwardPd, dnnl_query_scratchpad_md, 0));
+        backwardScratch = Dnnl.bytes(dnnl_primitive_desc_query_md(backwardPd, dnnl_query_scratchpad_md, 0));
+        forward = Dnnl.primitive(forwardPd, "batch norm");
+        backward = Dnnl.primitive(backwardPd, "batch norm backward");
+    }
+
+    /** The normalised batch, and the batch mean and biased variance it used: {y, mean, var}. */
+    public INDArray[] forward(INDArray x, INDArray gamma, INDArray beta) {
+        INDArray y = Nd4j.createUninitialized(DataType.FLOAT, x.shape(), 'c');
+        long c = x.size(x.rank() - 1);
+        INDArray mean = Nd4j.createUninitialized(DataType.FLOAT, c);
+        INDArray var = Nd4j.createUninitialized(DataType.FLOAT, c);
+        INDArray scratch = scratch(forwardScratch);
+        INDArray weights = Nd4j.vstack(gamma.reshape(1, c), beta.reshape(1, c)).castTo(DataType.FLOAT);
+        dnnl_memory[] m = {Dnnl.wrap(data, ConvForward.dense(x)), Dnnl.wrap(scaleShift, weights),
+                Dnnl.wrap(data, y), Dnnl.wrap(channels, mean),
+                Dnnl.wrap(channels, var), scratch == null ? null
+                        : Dnnl.wrap(dnnl_primitive_desc_query_md(forwardPd, dnnl_query_scratchpad_md, 0), scratch)};
+        try {
+            Dnnl.execute(forward, new int[] {DNNL_ARG_SRC, DNNL_ARG_SCALE_SHIFT, DNNL_ARG_DST, DNNL_ARG_MEAN,
+                    DNNL_ARG_VARIANCE, DNNL_ARG_SCRATCHPAD}, m, "batch norm");
+        } finally {
+            Dnnl.destroy(m);
+        }
+        return new INDArray[] {y, mean, var};
+    }
+
+    /** Gradients {input, scale, shift} from the forward's input, statistics and the output's gradient. */
+    public INDArray[] backward(INDArray x, INDArray gradOut, INDArray gamma, INDArray mean, INDArray var) {
+        INDArray gradIn = Nd4j.createUninitialized(DataType.FLOAT, x.shape(), 'c');
+        long c = x.size(x.rank() - 1);
+        // backward reads only the scale row; the shift row is there for the layout
+        INDArray weights = Nd4j.vstack(gamma.reshape(1, c), gamma.reshape(1, c)).castTo(DataType.FLOAT);
+        INDArray gradWeights = Nd4j.createUninitialized(DataType.FLOAT, 2, c);
+        INDArray scratch = scratch(backwardScratch);
+        dnnl_memory[] m = {Dnnl.wrap(data, ConvForward.dense(x)), Dnnl.wrap(data, ConvForward.dense(gradOut)),
+                Dnnl.wrap(scaleShift, weights), Dnnl.wrap(channels, mean), Dnnl.wrap(channels, var),
+                Dnnl.wrap(data, gradIn), Dnnl.wrap(scaleShift, gradWeights),
+                scratch == null ? null
+                        : Dnnl.wrap(dnnl_primitive_desc_query_md(backwardPd, dnnl_query_scratchpad_md, 0), scratch)};
+        try {
+            Dnnl.execute(backward, new int[] {DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_SCALE_SHIFT, DNNL_ARG_MEAN,
+                    DNNL_ARG_VARIANCE, DNNL_ARG_DIFF_SRC, DNNL_ARG_DIFF_SCALE_SHIFT, DNNL_ARG_SCRATCHPAD},
+                    m, "batch norm backward");
+        } finally {
+            Dnnl.destroy(m);
+        }
+        return new INDArray[] {gradIn, gradWeights.getRow(0).dup(), gradWeights.getRow(1).dup()};
+    }
+
+    private static INDArray scratch(long bytes) {
+        return bytes == 0 ? null : Nd4j.createUninitialized(DataType.FLOAT, (bytes + Float.BYTES - 1) / Float.BYTES);
+    }
+}
