@@ -94,6 +94,10 @@ final class BenchCommand implements Callable<Integer> {
             node.put("model", net.name()).put("mode", train ? "train" : "eval").put("batch", batch).put("input", input).put("iterations", iterations)
                     .put("median_ms", round(median)).put("p90_ms", round(p90)).put("min_ms", round(ms[0]))
                     .put("images_per_s", round(batch * 1000.0 / median)).put("threads", threads);
+            long peak = peakResidentMb();
+            if (peak > 0) {
+                node.put("peak_rss_mb", peak);
+            }
             if (timing != null) {
                 ObjectNode ops = node.putObject("ms_per_pass_by_op");
                 timing.ops().forEach((op, e) -> ops.put(op, round(e.nanos() / 1e6 / iterations)));
@@ -104,6 +108,7 @@ final class BenchCommand implements Callable<Integer> {
         } else {
             spec.commandLine().getOut().printf("%s%s, batch %d, %s: median %.1f ms, p90 %.1f ms, %.1f images/s (%d cores)%n",
                     net.name(), train ? " training step" : "", batch, input, median, p90, batch * 1000.0 / median, threads);
+            spec.commandLine().getOut().printf("peak resident memory: %d MB%n", peakResidentMb());
             if (timing != null) {
                 printProfile(timing, spec.commandLine().getOut());
             }
@@ -132,6 +137,20 @@ final class BenchCommand implements Callable<Integer> {
         timing.layers().entrySet().stream().sorted((a, b) -> Long.compare(b.getValue().nanos(), a.getValue().nanos()))
                 .limit(10).forEach(e -> out.printf("  %-24s %-10s %8.2f ms%n", e.getKey(), e.getValue().op(),
                         e.getValue().nanos() / 1e6 / iterations));
+    }
+
+    /** The process's peak resident memory (Linux VmHWM) in MB, or -1 where /proc does not tell. */
+    static long peakResidentMb() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024;
+                }
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            // not Linux: leave it out
+        }
+        return -1;
     }
 
     private static double round(double v) {

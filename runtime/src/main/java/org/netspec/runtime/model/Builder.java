@@ -140,7 +140,7 @@ public final class Builder {
         String full = qualify(name);
         in.requireSpatial((max ? "maxpool " : "avgpool ") + full);
         Window w = Window.of(full, in, kernel, stride, padding, Size.of(1));
-        return add(new Layers.Pool(full, Shape.of(in.channels(), w.outH(), w.outW()), w, max));
+        return add(new Layers.Pool(full, in, Shape.of(in.channels(), w.outH(), w.outW()), w, max));
     }
 
     public Layer mean(String name, Shape in, String axes, boolean keepdims) {

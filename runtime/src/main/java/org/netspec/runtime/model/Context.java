@@ -39,6 +39,22 @@ public final class Context {
         return new Context(Mode.TRAIN, Set.of(), tape);
     }
 
+    private Long passSeed;
+
+    /**
+     * Seeds this pass's randomness (dropout masks) from {@code seed} alone, so that a pass can be
+     * replayed exactly, as a resumed training run must; unseeded passes draw fresh masks.
+     */
+    public Context seeded(long seed) {
+        this.passSeed = seed;
+        return this;
+    }
+
+    /** The pass's seed, or null when unseeded. */
+    Long passSeed() {
+        return passSeed;
+    }
+
     /** Times every layer and op of this pass into {@code profile}. */
     public Context profiled(Profile profile) {
         this.profile = profile;

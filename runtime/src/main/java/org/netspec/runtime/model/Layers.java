@@ -12,6 +12,7 @@ import org.netspec.runtime.dnnl.BatchNormTraining;
 import org.netspec.runtime.dnnl.ConvBackward;
 import org.netspec.runtime.dnnl.ConvForward;
 import org.netspec.runtime.dnnl.ConvGeometry;
+import org.netspec.runtime.dnnl.PoolForward;
 
 /**
  * The op layers {@link Builder} creates, on NHWC batches through libnd4j's native ops (oneDNN
@@ -507,10 +508,16 @@ final class Layers {
         private final Builder.Window w;
         private final boolean max;
 
-        Pool(String path, Shape output, Builder.Window w, boolean max) {
+        private final ConvGeometry geometry;
+        /** oneDNN evaluation primitives by batch size (float32). */
+        private final Map<Long, PoolForward> kernels = new ConcurrentHashMap<>();
+
+        Pool(String path, Shape input, Shape output, Builder.Window w, boolean max) {
             super(path, output);
             this.w = w;
             this.max = max;
+            this.geometry = new ConvGeometry(input.channels(), input.height(), input.width(), output.channels(),
+                    output.height(), output.width(), w.kh(), w.kw(), w.sh(), w.sw(), w.pads(), 1, 1, 1);
         }
 
         @Override
@@ -520,6 +527,9 @@ final class Layers {
 
         @Override
         INDArray apply(INDArray x, Context ctx) {
+            if (ctx.tape() == null && x.dataType() == DataType.FLOAT) {
+                return kernels.computeIfAbsent(x.size(0), n -> new PoolForward(geometry, n, max)).run(x);
+            }
             INDArray out = Nd4j.create(x.dataType(), x.size(0), output().height(), output().width(), x.size(3));
             // extra argument 9: for average pooling, 1 counts padded cells like PyTorch's count_include_pad.
             int[] args = {w.kh(), w.kw(), w.sh(), w.sw(), w.pads()[0], w.pads()[2], 1, 1, w.same() ? 1 : 0, max ? 0 : 1, 1};
@@ -618,8 +628,13 @@ final class Layers {
                 return x;
             }
             SplittableRandom random;
-            synchronized (this) {
-                random = new SplittableRandom(seed ^ (calls++ * 0x9E3779B97F4A7C15L));
+            Long passSeed = ctx.passSeed();
+            if (passSeed != null) {
+                random = new SplittableRandom(seed ^ new SplittableRandom(passSeed).nextLong()); // replayable
+            } else {
+                synchronized (this) {
+                    random = new SplittableRandom(seed ^ (calls++ * 0x9E3779B97F4A7C15L));
+                }
             }
             float[] mask = new float[Math.toIntExact(x.length())];
             float keep = (float) (1 / (1 - rate));

@@ -100,14 +100,23 @@ public abstract class Model {
      * their running averages updated), softmax cross-entropy, and back-propagation.
      */
     public Gradients gradients(INDArray nhwc, INDArray labels, double labelSmoothing) {
-        return gradients(nhwc, labels, labelSmoothing, null);
+        return gradients(nhwc, labels, labelSmoothing, Context.training(new Tape()));
     }
 
-    /** {@link #gradients}, timing every layer, op and backward step into {@code profile} (null: none). */
+    /** {@link #gradients}, timing every layer, op and backward step into {@code profile}. */
     public Gradients gradients(INDArray nhwc, INDArray labels, double labelSmoothing, Profile profile) {
+        return gradients(nhwc, labels, labelSmoothing, Context.training(new Tape(profile)).profiled(profile));
+    }
+
+    /** {@link #gradients} with the pass's randomness (dropout) drawn from {@code passSeed} alone: replayable. */
+    public Gradients gradients(INDArray nhwc, INDArray labels, double labelSmoothing, long passSeed) {
+        return gradients(nhwc, labels, labelSmoothing, Context.training(new Tape()).seeded(passSeed));
+    }
+
+    private Gradients gradients(INDArray nhwc, INDArray labels, double labelSmoothing, Context ctx) {
         try (MemoryWorkspace ws = workspace()) {
-            Tape tape = new Tape(profile);
-            INDArray logits = network.forward(nhwc, Context.training(tape).profiled(profile));
+            Tape tape = ctx.tape();
+            INDArray logits = network.forward(nhwc, ctx);
             org.netspec.runtime.train.SoftmaxCrossEntropy.Result loss =
                     org.netspec.runtime.train.SoftmaxCrossEntropy.of(logits, labels, labelSmoothing);
             Map<String, INDArray> grads = tape.backward(logits, loss.gradient());

@@ -140,8 +140,11 @@ public final class Trainer {
             int[] indices = java.util.Arrays.copyOfRange(order, from, Math.min(order.length, from + config.batch()));
             SplittableRandom random = new SplittableRandom(config.seed() ^ ((long) epoch << 32) ^ (b * 0xBF58476D1CE4E5B9L));
             Dataset.Batch batch = train.batch(indices, config.augment(), random);
-            Model.Gradients g = model.gradients(batch.images(), batch.labels(), config.labelSmoothing());
-            lr = schedule.at(epoch * stepsPerEpoch + b);
+            // dropout masks from (seed, step) alone, so that a resumed run draws the same ones
+            long step = epoch * stepsPerEpoch + b;
+            Model.Gradients g = model.gradients(batch.images(), batch.labels(), config.labelSmoothing(),
+                    config.seed() * 0x9E3779B97F4A7C15L + step);
+            lr = schedule.at(step);
             // The update's temporaries reuse one workspace; parameters and buffers live outside it.
             try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(UPDATE, "netspec-update")) {
                 optimizer.step(model.parameters().parameters(), g.gradients(), lr);

@@ -1,0 +1,81 @@
+package org.netspec.runtime.dnnl;
+
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DST;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SCRATCHPAD;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_forward_inference;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_pooling_avg_include_padding;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_pooling_forward_desc_init;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_pooling_max;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_create;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_destroy;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_set_scratchpad_mode;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_create;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_query_md;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_query_scratchpad_md;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_scratchpad_mode_user;
+
+import org.bytedeco.dnnl.const_dnnl_op_desc_t;
+import org.bytedeco.dnnl.dnnl_memory;
+import org.bytedeco.dnnl.dnnl_memory_desc_t;
+import org.bytedeco.dnnl.dnnl_pooling_desc_t;
+import org.bytedeco.dnnl.dnnl_primitive;
+import org.bytedeco.dnnl.dnnl_primitive_attr;
+import org.bytedeco.dnnl.dnnl_primitive_desc;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Max or average pooling (padding cells counted, as PyTorch's default) for evaluation, NHWC in
+ * and out, for one window geometry and batch size. Training keeps libnd4j's pooling, whose
+ * backward pairs with it.
+ */
+public final class PoolForward {
+    private final ConvGeometry geometry;
+    private final dnnl_memory_desc_t src;
+    private final dnnl_memory_desc_t dst;
+    private final dnnl_primitive_desc pd;
+    private final dnnl_primitive primitive;
+    private final long scratchBytes;
+
+    /** {@code g}'s channels, sizes, kernel, stride and pads (its dilation and groups are 1). */
+    public PoolForward(ConvGeometry g, long batch, boolean max) {
+        this.geometry = g;
+        this.src = g.src(batch);
+        this.dst = g.dst(batch);
+        dnnl_pooling_desc_t desc = new dnnl_pooling_desc_t();
+        Dnnl.check(dnnl_pooling_forward_desc_init(desc, dnnl_forward_inference,
+                max ? dnnl_pooling_max : dnnl_pooling_avg_include_padding, src, dst, g.strides(),
+                new long[] {g.kh(), g.kw()}, g.padBefore(), g.padAfter()), "pooling description " + g);
+        dnnl_primitive_attr attr = new dnnl_primitive_attr();
+        Dnnl.check(dnnl_primitive_attr_create(attr), "attributes");
+        try {
+            Dnnl.check(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user), "scratchpad mode");
+            pd = new dnnl_primitive_desc();
+            Dnnl.check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(desc), attr, Dnnl.engine(), null),
+                    "pooling " + g);
+        } finally {
+            dnnl_primitive_attr_destroy(attr);
+        }
+        scratchBytes = Dnnl.bytes(dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0));
+        primitive = Dnnl.primitive(pd, "pooling");
+    }
+
+    public INDArray run(INDArray x) {
+        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, x.size(0), geometry.outH(), geometry.outW(), geometry.outC());
+        INDArray scratch = scratchBytes == 0 ? null
+                : Nd4j.createUninitialized(DataType.FLOAT, (scratchBytes + Float.BYTES - 1) / Float.BYTES);
+        dnnl_memory s = Dnnl.wrap(src, ConvForward.dense(x));
+        dnnl_memory d = Dnnl.wrap(dst, out);
+        dnnl_memory p = scratch == null ? null
+                : Dnnl.wrap(dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0), scratch);
+        try {
+            Dnnl.execute(primitive, new int[] {DNNL_ARG_SRC, DNNL_ARG_DST, DNNL_ARG_SCRATCHPAD}, new dnnl_memory[] {s, d, p},
+                    "pooling");
+        } finally {
+            Dnnl.destroy(s, d, p);
+        }
+        return out;
+    }
+}
