@@ -9,10 +9,12 @@ import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SCALE_SHIFT;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SCRATCHPAD;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_VARIANCE;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WORKSPACE;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_backward;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_batch_normalization_backward_desc_init;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_batch_normalization_forward_desc_init;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_forward_training;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_fuse_norm_relu;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_nhwc;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_create;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_destroy;
@@ -20,6 +22,7 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_set_scratchpad_m
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_create;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_query_md;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_query_scratchpad_md;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_query_workspace_md;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_scratchpad_mode_user;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_nc;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_use_scaleshift;
@@ -53,15 +56,22 @@ public final class BatchNormTraining {
     private final dnnl_primitive backward;
     private final long backwardScratch;
 
-    /** For batches of {@code shape}: [N, H, W, C] or [N, C]. */
-    public BatchNormTraining(long[] shape, float epsilon) {
+    private final boolean fusedRelu;
+    private final long workspaceBytes;
+
+    /**
+     * For batches of {@code shape}: [N, H, W, C] or [N, C]; with {@code fusedRelu} the output is
+     * rectified in the same pass, and backward masks the gradient with what forward kept.
+     */
+    public BatchNormTraining(long[] shape, float epsilon, boolean fusedRelu) {
+        this.fusedRelu = fusedRelu;
         long c = shape[shape.length - 1];
         this.data = shape.length == 4
                 ? Dnnl.desc(new long[] {shape[0], c, shape[1], shape[2]}, dnnl_nhwc)
                 : Dnnl.desc(new long[] {shape[0], c}, dnnl_nc);
         this.channels = Dnnl.desc(new long[] {c}, dnnl_x);
         this.scaleShift = Dnnl.desc(new long[] {2, c}, dnnl_nc);
-        int flags = dnnl_use_scaleshift;
+        int flags = dnnl_use_scaleshift | (fusedRelu ? dnnl_fuse_norm_relu : 0);
         dnnl_primitive_attr attr = new dnnl_primitive_attr();
         Dnnl.check(dnnl_primitive_attr_create(attr), "attributes");
         try {
@@ -83,33 +93,44 @@ public final class BatchNormTraining {
         }
         forwardScratch = Dnnl.bytes(dnnl_primitive_desc_query_md(forwardPd, dnnl_query_scratchpad_md, 0));
         backwardScratch = Dnnl.bytes(dnnl_primitive_desc_query_md(backwardPd, dnnl_query_scratchpad_md, 0));
+        workspaceBytes = fusedRelu ? Dnnl.bytes(dnnl_primitive_desc_query_md(forwardPd, dnnl_query_workspace_md, 0)) : 0;
         forward = Dnnl.primitive(forwardPd, "batch norm");
         backward = Dnnl.primitive(backwardPd, "batch norm backward");
     }
 
-    /** The normalised batch, and the batch mean and biased variance it used: {y, mean, var}. */
+    /**
+     * The normalised (and, when fused, rectified) batch, the batch mean and biased variance it
+     * used, and what backward needs of the relu (null when not fused): {y, mean, var, workspace}.
+     */
     public INDArray[] forward(INDArray x, INDArray gamma, INDArray beta) {
         INDArray y = Nd4j.createUninitialized(DataType.FLOAT, x.shape(), 'c');
         long c = x.size(x.rank() - 1);
         INDArray mean = Nd4j.createUninitialized(DataType.FLOAT, c);
         INDArray var = Nd4j.createUninitialized(DataType.FLOAT, c);
         INDArray scratch = scratch(forwardScratch);
+        INDArray workspace = fusedRelu ? scratch(workspaceBytes) : null;
         INDArray weights = Nd4j.vstack(gamma.reshape(1, c), beta.reshape(1, c)).castTo(DataType.FLOAT);
         dnnl_memory[] m = {Dnnl.wrap(data, ConvForward.dense(x)), Dnnl.wrap(scaleShift, weights),
                 Dnnl.wrap(data, y), Dnnl.wrap(channels, mean),
                 Dnnl.wrap(channels, var), scratch == null ? null
-                        : Dnnl.wrap(dnnl_primitive_desc_query_md(forwardPd, dnnl_query_scratchpad_md, 0), scratch)};
+                        : Dnnl.wrap(dnnl_primitive_desc_query_md(forwardPd, dnnl_query_scratchpad_md, 0), scratch),
+                workspace == null ? null
+                        : Dnnl.wrap(dnnl_primitive_desc_query_md(forwardPd, dnnl_query_workspace_md, 0), workspace)};
         try {
             Dnnl.execute(forward, new int[] {DNNL_ARG_SRC, DNNL_ARG_SCALE_SHIFT, DNNL_ARG_DST, DNNL_ARG_MEAN,
-                    DNNL_ARG_VARIANCE, DNNL_ARG_SCRATCHPAD}, m, "batch norm");
+                    DNNL_ARG_VARIANCE, DNNL_ARG_SCRATCHPAD, DNNL_ARG_WORKSPACE}, m, "batch norm");
         } finally {
             Dnnl.destroy(m);
         }
-        return new INDArray[] {y, mean, var};
+        return new INDArray[] {y, mean, var, workspace};
     }
 
-    /** Gradients {input, scale, shift} from the forward's input, statistics and the output's gradient. */
-    public INDArray[] backward(INDArray x, INDArray gradOut, INDArray gamma, INDArray mean, INDArray var) {
+    /**
+     * Gradients {input, scale, shift} from the forward's input, statistics, workspace (null when
+     * not fused) and the output's gradient.
+     */
+    public INDArray[] backward(INDArray x, INDArray gradOut, INDArray gamma, INDArray mean, INDArray var,
+                               INDArray workspace) {
         INDArray gradIn = Nd4j.createUninitialized(DataType.FLOAT, x.shape(), 'c');
         long c = x.size(x.rank() - 1);
         // backward reads only the scale row; the shift row is there for the layout
@@ -120,10 +141,12 @@ public final class BatchNormTraining {
                 Dnnl.wrap(scaleShift, weights), Dnnl.wrap(channels, mean), Dnnl.wrap(channels, var),
                 Dnnl.wrap(data, gradIn), Dnnl.wrap(scaleShift, gradWeights),
                 scratch == null ? null
-                        : Dnnl.wrap(dnnl_primitive_desc_query_md(backwardPd, dnnl_query_scratchpad_md, 0), scratch)};
+                        : Dnnl.wrap(dnnl_primitive_desc_query_md(backwardPd, dnnl_query_scratchpad_md, 0), scratch),
+                workspace == null ? null
+                        : Dnnl.wrap(dnnl_primitive_desc_query_md(forwardPd, dnnl_query_workspace_md, 0), workspace)};
         try {
             Dnnl.execute(backward, new int[] {DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_SCALE_SHIFT, DNNL_ARG_MEAN,
-                    DNNL_ARG_VARIANCE, DNNL_ARG_DIFF_SRC, DNNL_ARG_DIFF_SCALE_SHIFT, DNNL_ARG_SCRATCHPAD},
+                    DNNL_ARG_VARIANCE, DNNL_ARG_DIFF_SRC, DNNL_ARG_DIFF_SCALE_SHIFT, DNNL_ARG_SCRATCHPAD, DNNL_ARG_WORKSPACE},
                     m, "batch norm backward");
         } finally {
             Dnnl.destroy(m);

@@ -99,7 +99,8 @@ public final class Builder {
 
     /**
      * Declares that the norm folded into {@code conv} feeds only a relu: evaluation then applies
-     * the relu inside the conv, and the relu step passes the rectified value through.
+     * the relu inside the conv, training inside the norm (forward and backward), and the relu step
+     * passes the rectified value through.
      */
     public void fuseRelu(Layer conv) {
         if (conv instanceof Layers.Conv c) {

@@ -16,7 +16,7 @@ public final class Context {
     private final Map<String, INDArray> kept = new LinkedHashMap<>();
     private final Tape tape;
     private Profile profile;
-    /** Outputs of convs that fused the relu following them (compared by identity). */
+    /** Outputs of convs and norms that fused the relu following them (compared by identity). */
     private final Map<INDArray, Boolean> rectified = new java.util.IdentityHashMap<>();
 
     public Context(Mode mode) {
@@ -117,8 +117,8 @@ public final class Context {
     // backward needs; generated code calls them as ctx.relu(y), ctx.add(y, shortcut).
 
     public INDArray relu(INDArray x) {
-        if (tape == null && rectified.containsKey(x)) {
-            return x; // a conv already applied this relu as a fused post-op
+        if (rectified.containsKey(x)) {
+            return x; // the conv or norm that made x applied this relu itself (and handles its gradient)
         }
         long t = start();
         INDArray y = stop("relu", "relu", t, Tensors.relu(x));

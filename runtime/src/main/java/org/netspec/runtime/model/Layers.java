@@ -433,16 +433,24 @@ final class Layers {
         private final Map<java.util.List<Long>, BatchNormTraining> kernels = new ConcurrentHashMap<>();
 
         private INDArray oneDnn(INDArray x, Context ctx) {
-            BatchNormTraining bn = kernels.computeIfAbsent(java.util.Arrays.stream(x.shape()).boxed().toList(),
-                    shape -> new BatchNormTraining(x.shape(), (float) epsilon));
+            // conv -> batchnorm -> relu: the relu runs inside the norm, both ways, unless this
+            // norm's own (unrectified) output was asked for
+            boolean relu = foldedInto != null && foldedInto.fusedRelu && !ctx.wants(path());
+            java.util.List<Long> key = new java.util.ArrayList<>(java.util.Arrays.stream(x.shape()).boxed().toList());
+            key.add(relu ? 1L : 0L);
+            BatchNormTraining bn = kernels.computeIfAbsent(key,
+                    k -> new BatchNormTraining(x.shape(), (float) epsilon, relu));
             INDArray[] r = bn.forward(x, gamma, beta);
+            if (relu) {
+                ctx.rectified(r[0]);
+            }
             INDArray mean = r[1];
             INDArray var = r[2];
             updateRunning(mean, var, x.length() / x.size(x.rank() - 1));
             Tape tape = ctx.tape();
             if (tape != null) {
                 tape.record(op(), r[0], new INDArray[] {x}, (gradOut, grads) -> {
-                    INDArray[] g = bn.backward(x, gradOut, gamma, mean, var);
+                    INDArray[] g = bn.backward(x, gradOut, gamma, mean, var, r[3]);
                     Tape.accumulate(grads, path() + ".weight", g[1]);
                     Tape.accumulate(grads, path() + ".bias", g[2]);
                     return new INDArray[] {g[0]};
