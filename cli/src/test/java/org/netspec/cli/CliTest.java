@@ -63,6 +63,22 @@ class CliTest {
     }
 
     @Test
+    void benchTimesTrainingStepsAndProfilesThem() throws Exception {
+        Run r = run("bench", "--spec", CIFAR, "--model", "CifarResNet(n: 1, filters: 8)", "--input", "1x12x12",
+                "--batch", "4", "--iterations", "2", "--warmup", "1", "--train", "--profile", "--json");
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode json = new ObjectMapper().readTree(r.out());
+        assertThat(json.get("mode").asText()).isEqualTo("train");
+        assertThat(json.get("median_ms").asDouble()).isPositive();
+        assertThat(json.get("peak_rss_mb").asLong()).isPositive();
+        // forward ops and their backward steps, each timed
+        assertThat(json.get("ms_per_pass_by_op").has("conv")).isTrue();
+        assertThat(json.get("ms_per_pass_by_op").has("conv backward")).isTrue();
+        assertThat(json.get("ms_per_pass_by_op").has("batchnorm backward")).isTrue();
+        assertThat(json.get("ms_per_pass_by_layer").has("layer2.0.conv1")).isTrue();
+    }
+
+    @Test
     void summaryOfACallWritesATable() {
         Run r = run("summary", RESNET, "ResNet(block: BasicBlock, stages: [2,2,2,2], filters: 16, classes: 10)",
                 "--input", "3x64x64");
