@@ -91,9 +91,9 @@ public final class ConvBackward {
         weights = Dnnl.primitive(weightsPd, "backward-weights convolution");
     }
 
-    /** The weights re-laid out for {@link #gradInput}. */
+    /** The weights re-laid out for {@link #gradInput}, in the pass's workspace. */
     public INDArray prepare(INDArray weightsOihw) {
-        return Dnnl.reorder(ConvForward.dense(weightsOihw), geometry.userWeights(), dataWeights);
+        return Dnnl.reorder(ConvForward.dense(weightsOihw), geometry.userWeights(), dataWeights, false);
     }
 
     /** The gradient of the NHWC input, given the output's gradient and {@link #prepare}d weights. */

@@ -123,9 +123,12 @@ public final class ConvForward {
         return training;
     }
 
-    /** The weights ([out, in / groups, kh, kw], float32) re-laid out for this primitive: keep and reuse. */
+    /**
+     * The weights ([out, in / groups, kh, kw], float32) re-laid out for this primitive: for
+     * evaluation outside any workspace, to keep and reuse; for training in the pass's workspace.
+     */
     public INDArray prepare(INDArray weightsOihw) {
-        return Dnnl.reorder(dense(weightsOihw), geometry.userWeights(), weights);
+        return Dnnl.reorder(dense(weightsOihw), geometry.userWeights(), weights, !training);
     }
 
     /**

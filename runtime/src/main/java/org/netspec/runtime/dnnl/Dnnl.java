@@ -131,13 +131,19 @@ public final class Dnnl {
     }
 
     /**
-     * Copies {@code from} (described by {@code fromMd}) into a new array in layout {@code toMd},
-     * allocated outside any workspace so that it can be kept across passes.
+     * Copies {@code from} (described by {@code fromMd}) into a new array in layout {@code toMd}:
+     * outside any workspace when it is to be {@code kept} across passes, else in the current
+     * pass's workspace (a training step's weights, stale after the update).
      */
-    static INDArray reorder(INDArray from, dnnl_memory_desc_t fromMd, dnnl_memory_desc_t toMd) {
+    static INDArray reorder(INDArray from, dnnl_memory_desc_t fromMd, dnnl_memory_desc_t toMd, boolean kept) {
         INDArray to;
-        try (var ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            to = Nd4j.createUninitialized(DataType.FLOAT, Math.max(1, bytes(toMd) / Float.BYTES));
+        long floats = Math.max(1, bytes(toMd) / Float.BYTES);
+        if (kept) {
+            try (var ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                to = Nd4j.createUninitialized(DataType.FLOAT, floats);
+            }
+        } else {
+            to = Nd4j.createUninitialized(DataType.FLOAT, floats);
         }
         reorderInto(from, fromMd, to, toMd);
         return to;

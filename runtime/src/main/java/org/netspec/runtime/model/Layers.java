@@ -202,7 +202,8 @@ final class Layers {
                 ConvForward conv = reuse ? k.conv : new ConvForward(geometry, batch, true, training, fused);
                 ConvBackward backward = !training ? null : reuse ? k.backward : new ConvBackward(conv, geometry, bias != null);
                 k = new Kernel(conv, conv.prepare(fold ? foldedWeights()[0] : weight), version, fold, backward);
-                kernels.put(batch, k);
+                // a training pass's weights live in its workspace: keep the primitives, not them
+                kernels.put(batch, training ? new Kernel(conv, null, version, fold, backward) : k);
             }
             INDArray b = fold ? foldedWeights()[1] : bias != null ? bias : zeroBias();
             INDArray out = Nd4j.createUninitialized(DataType.FLOAT, batch, output().height(), output().width(),
