@@ -16,8 +16,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Time evaluation forward passes (or, with --train, training steps: forward in training mode,",
-                "loss and backward) of a model on random input after warm-up.",
+        description = {"Time evaluation forward passes of a model on random input after warm-up;",
+                "with --train, training steps (forward in training mode, loss, backward).",
                 "For the published figures use the JMH benchmarks; this is a quick look."})
 final class BenchCommand implements Callable<Integer> {
     @Spec
