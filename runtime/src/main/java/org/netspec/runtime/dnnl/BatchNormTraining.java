@@ -21,7 +21,6 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_destroy;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_set_scratchpad_mode;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_create;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_query_md;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_query_scratchpad_md;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_query_workspace_md;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_scratchpad_mode_user;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_nc;
@@ -51,10 +50,8 @@ public final class BatchNormTraining {
     private final dnnl_memory_desc_t scaleShift;
     private final dnnl_primitive_desc forwardPd;
     private final dnnl_primitive forward;
-    private final long forwardScratch;
     private final dnnl_primitive_desc backwardPd;
     private final dnnl_primitive backward;
-    private final long backwardScratch;
 
     private final boolean fusedRelu;
     private final long workspaceBytes;
@@ -91,8 +88,6 @@ public final class BatchNormTraining {
         } finally {
             dnnl_primitive_attr_destroy(attr);
         }
-        forwardScratch = Dnnl.bytes(dnnl_primitive_desc_query_md(forwardPd, dnnl_query_scratchpad_md, 0));
-        backwardScratch = Dnnl.bytes(dnnl_primitive_desc_query_md(backwardPd, dnnl_query_scratchpad_md, 0));
         workspaceBytes = fusedRelu ? Dnnl.bytes(dnnl_primitive_desc_query_md(forwardPd, dnnl_query_workspace_md, 0)) : 0;
         forward = Dnnl.primitive(forwardPd, "batch norm");
         backward = Dnnl.primitive(backwardPd, "batch norm backward");
@@ -107,13 +102,11 @@ public final class BatchNormTraining {
         long c = x.size(x.rank() - 1);
         INDArray mean = Nd4j.createUninitialized(DataType.FLOAT, c);
         INDArray var = Nd4j.createUninitialized(DataType.FLOAT, c);
-        INDArray scratch = scratch(forwardScratch);
-        INDArray workspace = fusedRelu ? scratch(workspaceBytes) : null;
+        INDArray workspace = fusedRelu ? Dnnl.buffer(workspaceBytes) : null;
         INDArray weights = Nd4j.vstack(gamma.reshape(1, c), beta.reshape(1, c)).castTo(DataType.FLOAT);
         dnnl_memory[] m = {Dnnl.wrap(data, ConvForward.dense(x)), Dnnl.wrap(scaleShift, weights),
                 Dnnl.wrap(data, y), Dnnl.wrap(channels, mean),
-                Dnnl.wrap(channels, var), scratch == null ? null
-                        : Dnnl.wrap(dnnl_primitive_desc_query_md(forwardPd, dnnl_query_scratchpad_md, 0), scratch),
+                Dnnl.wrap(channels, var), Dnnl.scratchpad(forwardPd),
                 workspace == null ? null
                         : Dnnl.wrap(dnnl_primitive_desc_query_md(forwardPd, dnnl_query_workspace_md, 0), workspace)};
         try {
@@ -136,12 +129,10 @@ public final class BatchNormTraining {
         // backward reads only the scale row; the shift row is there for the layout
         INDArray weights = Nd4j.vstack(gamma.reshape(1, c), gamma.reshape(1, c)).castTo(DataType.FLOAT);
         INDArray gradWeights = Nd4j.createUninitialized(DataType.FLOAT, 2, c);
-        INDArray scratch = scratch(backwardScratch);
         dnnl_memory[] m = {Dnnl.wrap(data, ConvForward.dense(x)), Dnnl.wrap(data, ConvForward.dense(gradOut)),
                 Dnnl.wrap(scaleShift, weights), Dnnl.wrap(channels, mean), Dnnl.wrap(channels, var),
                 Dnnl.wrap(data, gradIn), Dnnl.wrap(scaleShift, gradWeights),
-                scratch == null ? null
-                        : Dnnl.wrap(dnnl_primitive_desc_query_md(backwardPd, dnnl_query_scratchpad_md, 0), scratch),
+                Dnnl.scratchpad(backwardPd),
                 workspace == null ? null
                         : Dnnl.wrap(dnnl_primitive_desc_query_md(forwardPd, dnnl_query_workspace_md, 0), workspace)};
         try {
@@ -152,9 +143,5 @@ public final class BatchNormTraining {
             Dnnl.destroy(m);
         }
         return new INDArray[] {gradIn, gradWeights.getRow(0).dup(), gradWeights.getRow(1).dup()};
-    }
-
-    private static INDArray scratch(long bytes) {
-        return bytes == 0 ? null : Nd4j.createUninitialized(DataType.FLOAT, (bytes + Float.BYTES - 1) / Float.BYTES);
     }
 }

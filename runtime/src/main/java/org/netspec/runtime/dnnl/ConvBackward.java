@@ -17,7 +17,6 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_set_scratchpad_m
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_create;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_query_md;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_query_diff_weights_md;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_query_scratchpad_md;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_query_weights_md;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_scratchpad_mode_user;
 
@@ -46,11 +45,9 @@ public final class ConvBackward {
     private final dnnl_primitive_desc dataPd;
     private final dnnl_primitive data;
     private final dnnl_memory_desc_t dataWeights;
-    private final long dataScratch;
     private final dnnl_primitive_desc weightsPd;
     private final dnnl_primitive weights;
     private final dnnl_memory_desc_t diffWeights;
-    private final long weightsScratch;
 
     public ConvBackward(ConvForward forward, ConvGeometry g, boolean hasBias) {
         if (!forward.training()) {
@@ -84,10 +81,8 @@ public final class ConvBackward {
             dnnl_primitive_attr_destroy(attr);
         }
         dataWeights = ConvForward.copy(dnnl_primitive_desc_query_md(dataPd, dnnl_query_weights_md, 0));
-        dataScratch = Dnnl.bytes(dnnl_primitive_desc_query_md(dataPd, dnnl_query_scratchpad_md, 0));
         data = Dnnl.primitive(dataPd, "backward-data convolution");
         diffWeights = ConvForward.copy(dnnl_primitive_desc_query_md(weightsPd, dnnl_query_diff_weights_md, 0));
-        weightsScratch = Dnnl.bytes(dnnl_primitive_desc_query_md(weightsPd, dnnl_query_scratchpad_md, 0));
         weights = Dnnl.primitive(weightsPd, "backward-weights convolution");
     }
 
@@ -99,12 +94,10 @@ public final class ConvBackward {
     /** The gradient of the NHWC input, given the output's gradient and {@link #prepare}d weights. */
     public INDArray gradInput(INDArray gradOut, INDArray preparedWeights) {
         INDArray gradIn = Nd4j.createUninitialized(DataType.FLOAT, gradOut.size(0), geometry.inH(), geometry.inW(), geometry.inC());
-        INDArray scratch = scratch(dataScratch);
         dnnl_memory dd = Dnnl.wrap(dst, ConvForward.dense(gradOut));
         dnnl_memory w = Dnnl.wrap(dataWeights, preparedWeights);
         dnnl_memory ds = Dnnl.wrap(src, gradIn);
-        dnnl_memory p = scratch == null ? null
-                : Dnnl.wrap(dnnl_primitive_desc_query_md(dataPd, dnnl_query_scratchpad_md, 0), scratch);
+        dnnl_memory p = Dnnl.scratchpad(dataPd);
         try {
             Dnnl.execute(data, new int[] {DNNL_ARG_DIFF_DST, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_SRC, DNNL_ARG_SCRATCHPAD},
                     new dnnl_memory[] {dd, w, ds, p}, "backward-data convolution");
@@ -116,15 +109,13 @@ public final class ConvBackward {
 
     /** Gradients of the weights ([out, in / groups, kh, kw]) and of the bias (null without one). */
     public INDArray[] gradWeights(INDArray x, INDArray gradOut) {
-        INDArray blocked = Nd4j.createUninitialized(DataType.FLOAT, Math.max(1, Dnnl.bytes(diffWeights) / Float.BYTES));
+        INDArray blocked = Dnnl.buffer(Dnnl.bytes(diffWeights));
         INDArray gradB = hasBias ? Nd4j.createUninitialized(DataType.FLOAT, geometry.outC()) : null;
-        INDArray scratch = scratch(weightsScratch);
         dnnl_memory s = Dnnl.wrap(src, ConvForward.dense(x));
         dnnl_memory dd = Dnnl.wrap(dst, ConvForward.dense(gradOut));
         dnnl_memory dw = Dnnl.wrap(diffWeights, blocked);
         dnnl_memory db = hasBias ? Dnnl.wrap(bias, gradB) : null;
-        dnnl_memory p = scratch == null ? null
-                : Dnnl.wrap(dnnl_primitive_desc_query_md(weightsPd, dnnl_query_scratchpad_md, 0), scratch);
+        dnnl_memory p = Dnnl.scratchpad(weightsPd);
         try {
             Dnnl.execute(weights, new int[] {DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_WEIGHTS, DNNL_ARG_DIFF_BIAS,
                     DNNL_ARG_SCRATCHPAD}, new dnnl_memory[] {s, dd, dw, db, p}, "backward-weights convolution");
@@ -135,9 +126,5 @@ public final class ConvBackward {
         INDArray gradW = Nd4j.createUninitialized(DataType.FLOAT, shape, 'c');
         Dnnl.reorderInto(blocked, diffWeights, gradW, geometry.userWeights());
         return new INDArray[] {gradW, gradB};
-    }
-
-    private static INDArray scratch(long bytes) {
-        return bytes == 0 ? null : Nd4j.createUninitialized(DataType.FLOAT, (bytes + Float.BYTES - 1) / Float.BYTES);
     }
 }

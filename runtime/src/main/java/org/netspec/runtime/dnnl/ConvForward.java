@@ -21,7 +21,6 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_set_post_ops;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_set_scratchpad_mode;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_create;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_query_md;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_query_scratchpad_md;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_query_weights_md;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_scratchpad_mode_user;
 
@@ -57,7 +56,6 @@ public final class ConvForward {
     private final dnnl_memory_desc_t dst;
     private final dnnl_memory_desc_t weights;
     private final dnnl_memory_desc_t bias;
-    private final long scratchpadBytes;
 
     /** Post-ops fused after the convolution and its bias. */
     public enum Fused {
@@ -101,7 +99,6 @@ public final class ConvForward {
             dnnl_primitive_attr_destroy(attr);
         }
         this.weights = copy(dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0));
-        this.scratchpadBytes = Dnnl.bytes(dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0));
         this.primitive = Dnnl.primitive(pd, "convolution");
     }
 
@@ -136,23 +133,17 @@ public final class ConvForward {
      * already hold the residual to add.
      */
     public void run(INDArray x, INDArray preparedWeights, INDArray biasValues, INDArray out) {
-        INDArray scratch = scratchpadBytes == 0 ? null
-                : Nd4j.createUninitialized(DataType.FLOAT, (scratchpadBytes + Float.BYTES - 1) / Float.BYTES);
         dnnl_memory s = Dnnl.wrap(src, dense(x));
         dnnl_memory w = Dnnl.wrap(weights, preparedWeights);
         dnnl_memory b = hasBias ? Dnnl.wrap(bias, dense(biasValues)) : null;
         dnnl_memory d = Dnnl.wrap(dst, out);
-        dnnl_memory p = scratch == null ? null : Dnnl.wrap(scratchDesc(), scratch);
+        dnnl_memory p = Dnnl.scratchpad(pd);
         try {
             Dnnl.execute(primitive, new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_DST, DNNL_ARG_SCRATCHPAD},
                     new dnnl_memory[] {s, w, b, d, p}, "convolution");
         } finally {
             Dnnl.destroy(s, w, b, d, p);
         }
-    }
-
-    private dnnl_memory_desc_t scratchDesc() {
-        return dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
     }
 
     static INDArray dense(INDArray a) {

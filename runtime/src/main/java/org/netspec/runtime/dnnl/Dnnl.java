@@ -11,8 +11,10 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_desc_init_by_tag;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_destroy;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_create;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_destroy;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_query_md;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_destroy;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_execute;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_query_scratchpad_md;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_reorder_primitive_desc_create;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_stream_create;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_stream_default_flags;
@@ -97,6 +99,21 @@ public final class Dnnl {
         }
     }
 
+    /** A float32 array of at least {@code bytes} bytes in the current workspace, for oneDNN's own use. */
+    static INDArray buffer(long bytes) {
+        return Nd4j.createUninitialized(DataType.FLOAT, Math.max(1, (bytes + Float.BYTES - 1) / Float.BYTES));
+    }
+
+    /**
+     * A memory for {@code pd}'s scratchpad (user-managed, so that concurrent calls of one
+     * primitive never share one), on a fresh buffer; null when it needs none.
+     */
+    static dnnl_memory scratchpad(dnnl_primitive_desc pd) {
+        dnnl_memory_desc_t md = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+        long size = bytes(md);
+        return size == 0 ? null : wrap(md, buffer(size));
+    }
+
     static void destroy(dnnl_memory... memories) {
         for (dnnl_memory m : memories) {
             if (m != null) {
@@ -137,13 +154,12 @@ public final class Dnnl {
      */
     static INDArray reorder(INDArray from, dnnl_memory_desc_t fromMd, dnnl_memory_desc_t toMd, boolean kept) {
         INDArray to;
-        long floats = Math.max(1, bytes(toMd) / Float.BYTES);
         if (kept) {
             try (var ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-                to = Nd4j.createUninitialized(DataType.FLOAT, floats);
+                to = buffer(bytes(toMd));
             }
         } else {
-            to = Nd4j.createUninitialized(DataType.FLOAT, floats);
+            to = buffer(bytes(toMd));
         }
         reorderInto(from, fromMd, to, toMd);
         return to;

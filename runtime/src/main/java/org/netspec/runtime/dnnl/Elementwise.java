@@ -57,51 +57,38 @@ public final class Elementwise {
 
     /** {@code max(a + b, 0)} into a new array of a's shape. */
     public static INDArray addRelu(INDArray a, INDArray b) {
-        long n = a.length();
-        dnnl_primitive p = ADD_RELU.computeIfAbsent(n, Elementwise::addReluPrimitive);
-        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, a.shape(), 'c');
-        dnnl_memory_desc_t md = flat(n);
-        dnnl_memory x = Dnnl.wrap(md, ConvForward.dense(a));
-        dnnl_memory y = Dnnl.wrap(md, ConvForward.dense(b));
-        dnnl_memory z = Dnnl.wrap(md, out);
-        try {
-            Dnnl.execute(p, new int[] {DNNL_ARG_SRC, DNNL_ARG_SRC_1, DNNL_ARG_DST}, new dnnl_memory[] {x, y, z}, "add+relu");
-        } finally {
-            Dnnl.destroy(x, y, z);
-        }
-        return out;
+        return run(ADD_RELU.computeIfAbsent(a.length(), Elementwise::addReluPrimitive), "add+relu",
+                new int[] {DNNL_ARG_SRC, DNNL_ARG_SRC_1, DNNL_ARG_DST}, a, b);
     }
 
     /** {@code max(a, 0)} into a new array of a's shape. */
     public static INDArray relu(INDArray a) {
-        long n = a.length();
-        dnnl_primitive p = RELU.computeIfAbsent(n, Elementwise::reluPrimitive);
-        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, a.shape(), 'c');
-        dnnl_memory_desc_t md = flat(n);
-        dnnl_memory x = Dnnl.wrap(md, ConvForward.dense(a));
-        dnnl_memory z = Dnnl.wrap(md, out);
-        try {
-            Dnnl.execute(p, new int[] {DNNL_ARG_SRC, DNNL_ARG_DST}, new dnnl_memory[] {x, z}, "relu");
-        } finally {
-            Dnnl.destroy(x, z);
-        }
-        return out;
+        return run(RELU.computeIfAbsent(a.length(), Elementwise::reluPrimitive), "relu",
+                new int[] {DNNL_ARG_SRC, DNNL_ARG_DST}, a);
     }
 
     /** The gradient of a relu's input from its output {@code y} and the output's gradient {@code g}. */
     public static INDArray reluBackward(INDArray y, INDArray g) {
-        long n = y.length();
-        dnnl_primitive p = RELU_BACKWARD.computeIfAbsent(n, Elementwise::reluBackwardPrimitive);
-        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, y.shape(), 'c');
-        dnnl_memory_desc_t md = flat(n);
-        dnnl_memory dst = Dnnl.wrap(md, ConvForward.dense(y));
-        dnnl_memory diffDst = Dnnl.wrap(md, ConvForward.dense(g));
-        dnnl_memory diffSrc = Dnnl.wrap(md, out);
+        return run(RELU_BACKWARD.computeIfAbsent(y.length(), Elementwise::reluBackwardPrimitive), "relu backward",
+                new int[] {DNNL_ARG_DST, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_SRC}, y, g);
+    }
+
+    /**
+     * Runs {@code p} on same-length flat {@code inputs} into a new array of the first one's shape;
+     * {@code kinds} names the inputs' arguments, then the output's.
+     */
+    private static INDArray run(dnnl_primitive p, String what, int[] kinds, INDArray... inputs) {
+        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, inputs[0].shape(), 'c');
+        dnnl_memory_desc_t md = flat(out.length());
+        dnnl_memory[] memories = new dnnl_memory[kinds.length];
         try {
-            Dnnl.execute(p, new int[] {DNNL_ARG_DST, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_SRC},
-                    new dnnl_memory[] {dst, diffDst, diffSrc}, "relu backward");
+            for (int k = 0; k < inputs.length; k++) {
+                memories[k] = Dnnl.wrap(md, ConvForward.dense(inputs[k]));
+            }
+            memories[inputs.length] = Dnnl.wrap(md, out);
+            Dnnl.execute(p, kinds, memories, what);
         } finally {
-            Dnnl.destroy(dst, diffDst, diffSrc);
+            Dnnl.destroy(memories);
         }
         return out;
     }

@@ -11,8 +11,6 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_create;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_destroy;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_set_scratchpad_mode;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_create;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_query_md;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_query_scratchpad_md;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_scratchpad_mode_user;
 
 import org.bytedeco.dnnl.const_dnnl_op_desc_t;
@@ -37,7 +35,6 @@ public final class PoolForward {
     private final dnnl_memory_desc_t dst;
     private final dnnl_primitive_desc pd;
     private final dnnl_primitive primitive;
-    private final long scratchBytes;
 
     /** {@code g}'s channels, sizes, kernel, stride and pads (its dilation and groups are 1). */
     public PoolForward(ConvGeometry g, long batch, boolean max) {
@@ -58,18 +55,14 @@ public final class PoolForward {
         } finally {
             dnnl_primitive_attr_destroy(attr);
         }
-        scratchBytes = Dnnl.bytes(dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0));
         primitive = Dnnl.primitive(pd, "pooling");
     }
 
     public INDArray run(INDArray x) {
         INDArray out = Nd4j.createUninitialized(DataType.FLOAT, x.size(0), geometry.outH(), geometry.outW(), geometry.outC());
-        INDArray scratch = scratchBytes == 0 ? null
-                : Nd4j.createUninitialized(DataType.FLOAT, (scratchBytes + Float.BYTES - 1) / Float.BYTES);
         dnnl_memory s = Dnnl.wrap(src, ConvForward.dense(x));
         dnnl_memory d = Dnnl.wrap(dst, out);
-        dnnl_memory p = scratch == null ? null
-                : Dnnl.wrap(dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0), scratch);
+        dnnl_memory p = Dnnl.scratchpad(pd);
         try {
             Dnnl.execute(primitive, new int[] {DNNL_ARG_SRC, DNNL_ARG_DST, DNNL_ARG_SCRATCHPAD}, new dnnl_memory[] {s, d, p},
                     "pooling");

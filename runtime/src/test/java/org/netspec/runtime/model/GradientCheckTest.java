@@ -100,7 +100,11 @@ class GradientCheckTest {
     }
 
     private static Layer denseAfter(Builder b, Layer before) {
-        Layer dense = b.dense("d", before.output(), 3, true);
+        return sequence(before, b.dense("d", before.output(), 3, true));
+    }
+
+    /** {@code second} applied to {@code first}'s output. */
+    static Layer sequence(Layer first, Layer second) {
         return new Layer() {
             @Override
             public String path() {
@@ -109,12 +113,12 @@ class GradientCheckTest {
 
             @Override
             public Shape output() {
-                return dense.output();
+                return second.output();
             }
 
             @Override
             public INDArray forward(INDArray x, Context ctx) {
-                return dense.forward(before.forward(x, ctx), ctx);
+                return second.forward(first.forward(x, ctx), ctx);
             }
         };
     }

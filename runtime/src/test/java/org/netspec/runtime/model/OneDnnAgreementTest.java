@@ -43,27 +43,8 @@ class OneDnnAgreementTest {
                     Layer norm = b.batchnorm("bn", conv.output(), 0.1, 1e-5, Init.ONES);
                     b.fold(conv, norm);
                     b.fuseRelu(conv);
-                    return sequence(conv, norm);
+                    return GradientCheckTest.sequence(conv, norm);
                 }, (layer, x, ctx) -> ctx.addRelu(ctx.relu(layer.forward(x, ctx)), x))));
-    }
-
-    private static Layer sequence(Layer first, Layer second) {
-        return new Layer() {
-            @Override
-            public String path() {
-                return "seq";
-            }
-
-            @Override
-            public Shape output() {
-                return second.output();
-            }
-
-            @Override
-            public INDArray forward(INDArray x, Context ctx) {
-                return second.forward(first.forward(x, ctx), ctx);
-            }
-        };
     }
 
     /** The net with a 1x1 conv in front, so that the net's input gradient shows in that conv's weights. */
