@@ -38,7 +38,7 @@ final class ModelLoader {
 
     /**
      * Builds MODEL of FILE — a model name or a call such as {@code ResNet(block: BasicBlock, ...)}
-     * — for inputs of shape {@code input} (C, H, W) with the given seed.
+     * — for inputs of shape {@code input} (C, H, W; null: the model's own) with the given seed.
      */
     static Model load(Path spec, String model, int[] input, long seed) throws SpecException, IOException {
         Path work = Files.createTempDirectory("netspec-run");
@@ -48,9 +48,10 @@ final class ModelLoader {
             if (!className.matches("[A-Za-z_][A-Za-z_0-9]*") || !definesModel(spec, className)) {
                 // A call: wrap it in a model definition of its own, in a file next to nothing.
                 Path wrapper = work.resolve("command_line.net");
-                String shape = String.join("x", java.util.Arrays.stream(input).mapToObj(String::valueOf).toList());
+                String shape = input == null ? ""
+                        : " input " + String.join("x", java.util.Arrays.stream(input).mapToObj(String::valueOf).toList());
                 Files.writeString(wrapper, "import \"" + spec.toAbsolutePath().toString().replace("\\", "\\\\")
-                        + "\";\nmodel CommandLineModel = " + model + " input " + shape + ";\n");
+                        + "\";\nmodel CommandLineModel = " + model + shape + ";\n");
                 specs.add(wrapper);
                 className = "CommandLineModel";
             }
@@ -63,7 +64,9 @@ final class ModelLoader {
             String pkg = packageOf(specs, className);
             Class<?> type = loader.loadClass(pkg.isEmpty() ? className : pkg + "." + className);
             Object builder = type.getMethod("builder").invoke(null);
-            builder = builder.getClass().getMethod("inputShape", int[].class).invoke(builder, (Object) input);
+            if (input != null) {
+                builder = builder.getClass().getMethod("inputShape", int[].class).invoke(builder, (Object) input);
+            }
             builder = builder.getClass().getMethod("seed", long.class).invoke(builder, seed);
             return (Model) builder.getClass().getMethod("build").invoke(builder);
         } catch (ReflectiveOperationException e) {

@@ -140,6 +140,9 @@ final class JavaEmitter {
                 .superclass(Rt.MODEL)
                 .addAnnotation(generated())
                 .addJavadoc(javadoc(m, source))
+                .addField(constant(ClassName.get(String.class), "DESCRIPTION",
+                        CodeBlock.of("$S", m.doc().or(network.def()::doc).orElse(m.name())),
+                        "The spec's documentation of this model (its doc comment, else its network's)."))
                 .addField(constant(TypeName.LONG, "PARAMETER_COUNT", CodeBlock.of("$LL", graph.params()),
                         "Trainable parameters at the spec's configuration, counted at build time."))
                 .addField(constant(TypeName.LONG, "MACS", CodeBlock.of("$LL", graph.macs()),
@@ -157,6 +160,8 @@ final class JavaEmitter {
                         .addParameter(Rt.ARGS, "args")
                         .addStatement("super($S, input, parameters, (b, x) -> $T.create(b, x, args))", m.name(), networkClass)
                         .build())
+                .addMethod(MethodSpec.methodBuilder("description").addAnnotation(Override.class)
+                        .addModifiers(Modifier.PUBLIC).returns(String.class).addStatement("return DESCRIPTION").build())
                 .addMethod(MethodSpec.methodBuilder("builder").addModifiers(Modifier.PUBLIC, Modifier.STATIC)
                         .returns(builderClass).addStatement("return new $T()", builderClass).build())
                 .addMethod(features(graph))

@@ -2,6 +2,7 @@ package org.netspec.runtime.model;
 
 import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.netspec.runtime.trace.Trace;
 
 /**
  * Base of generated block and network classes: the constructor builds the layers and calls
@@ -32,7 +33,16 @@ public abstract class Block implements Layer {
 
     @Override
     public final INDArray forward(INDArray x, Context ctx) {
-        return ctx.record(path, compute(x, ctx));
+        Trace trace = ctx.trace();
+        if (trace == null) {
+            return ctx.record(path, compute(x, ctx));
+        }
+        trace.enter(path);
+        try {
+            return compute(x, ctx);
+        } finally {
+            trace.exit();
+        }
     }
 
     @Override

@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.Set;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.netspec.runtime.trace.Trace;
 
 /**
  * One forward pass: training or evaluation, and which named values to keep for feature
@@ -18,6 +19,8 @@ public final class Context {
     private Profile profile;
     /** Outputs of convs and norms that fused the relu following them (compared by identity). */
     private final Map<INDArray, Boolean> rectified = new java.util.IdentityHashMap<>();
+    /** Set for a pass that records its ops for an exporter; such a pass folds and fuses nothing. */
+    private Trace trace;
 
     public Context(Mode mode) {
         this(mode, Set.of(), null);
@@ -37,6 +40,26 @@ public final class Context {
     /** A training pass recording for backward. */
     public static Context training(Tape tape) {
         return new Context(Mode.TRAIN, Set.of(), tape);
+    }
+
+    /** An evaluation pass that records every op it runs onto {@code trace}, unfolded and unfused. */
+    public static Context tracing(Trace trace) {
+        Context ctx = new Context(Mode.EVAL);
+        ctx.trace = trace;
+        return ctx;
+    }
+
+    /** The trace this pass records onto, or null. */
+    Trace trace() {
+        return trace;
+    }
+
+    /** Records a parameterless op when tracing; returns its result. */
+    private INDArray traced(String op, INDArray y, INDArray... inputs) {
+        if (trace != null) {
+            trace.op(op, y, inputs);
+        }
+        return y;
     }
 
     private Long passSeed;
@@ -125,7 +148,7 @@ public final class Context {
         if (tape != null) {
             tape.record("relu", y, new INDArray[] {x}, (g, p) -> new INDArray[] {Tensors.reluBackward(y, g)});
         }
-        return y;
+        return traced("relu", y, x);
     }
 
     public INDArray sigmoid(INDArray x) {
@@ -134,7 +157,7 @@ public final class Context {
         if (tape != null) {
             tape.record("sigmoid", y, new INDArray[] {x}, (g, p) -> new INDArray[] {g.mul(y).muli(y.rsub(1))});
         }
-        return y;
+        return traced("sigmoid", y, x);
     }
 
     public INDArray tanh(INDArray x) {
@@ -143,7 +166,7 @@ public final class Context {
         if (tape != null) {
             tape.record("tanh", y, new INDArray[] {x}, (g, p) -> new INDArray[] {g.mul(y.mul(y).rsubi(1))});
         }
-        return y;
+        return traced("tanh", y, x);
     }
 
     public INDArray silu(INDArray x) {
@@ -156,7 +179,7 @@ public final class Context {
                 return new INDArray[] {g.mul(s.add(x.mul(s).muli(s.rsub(1))))};
             });
         }
-        return y;
+        return traced("silu", y, x);
     }
 
     public INDArray gelu(INDArray x) {
@@ -173,11 +196,11 @@ public final class Context {
                 return new INDArray[] {g.mul(cdf.addi(x.mul(phi)))};
             });
         }
-        return y;
+        return traced("gelu", y, x);
     }
 
     public INDArray identity(INDArray x) {
-        return x;
+        return traced("identity", x, x);
     }
 
     public INDArray add(INDArray a, INDArray b) {
@@ -186,7 +209,7 @@ public final class Context {
         if (tape != null) {
             tape.record("add", y, new INDArray[] {a, b}, (g, p) -> new INDArray[] {g, g});
         }
-        return y;
+        return traced("add", y, a, b);
     }
 
     /** {@code relu(a + b)} as one op: generated code calls it for a residual block's end. */
@@ -199,7 +222,7 @@ public final class Context {
                 return new INDArray[] {masked, masked};
             });
         }
-        return y;
+        return traced("add+relu", y, a, b);
     }
 
     public INDArray multiply(INDArray a, INDArray b) {
@@ -209,7 +232,7 @@ public final class Context {
             tape.record("multiply", y, new INDArray[] {a, b}, (g, p) -> new INDArray[] {
                     reduceTo(g.mul(b.broadcast(g.shape())), a), reduceTo(g.mul(a.broadcast(g.shape())), b)});
         }
-        return y;
+        return traced("multiply", y, a, b);
     }
 
     /** Sums a gradient over the axes that {@code target} broadcast along (a C x 1 x 1 gate). */

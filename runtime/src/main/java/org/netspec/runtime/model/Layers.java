@@ -13,6 +13,7 @@ import org.netspec.runtime.dnnl.ConvBackward;
 import org.netspec.runtime.dnnl.ConvForward;
 import org.netspec.runtime.dnnl.ConvGeometry;
 import org.netspec.runtime.dnnl.PoolForward;
+import org.netspec.runtime.trace.Trace;
 
 /**
  * The op layers {@link Builder} creates, on NHWC batches through libnd4j's native ops (oneDNN
@@ -46,10 +47,25 @@ final class Layers {
         @Override
         public final INDArray forward(INDArray x, Context ctx) {
             long t = ctx.start();
-            return ctx.record(path, ctx.stop(path, op(), t, apply(x, ctx)));
+            INDArray y = ctx.record(path, ctx.stop(path, op(), t, apply(x, ctx)));
+            Trace trace = ctx.trace();
+            if (trace != null) {
+                trace.layer(path, op(), java.util.List.of(x), y, attributes(), tensors());
+            }
+            return y;
         }
 
         abstract INDArray apply(INDArray x, Context ctx);
+
+        /** Resolved settings, for exporters: kernel, strides, pads (top, bottom, left, right), ... */
+        Map<String, Object> attributes() {
+            return Map.of();
+        }
+
+        /** The layer's tensors by role ({@code weight}, {@code running_var}), named {@code path.role}. */
+        Map<String, INDArray> tensors() {
+            return Map.of();
+        }
 
         /** Parameters of this layer, for summaries. */
         long parameterCount() {
@@ -67,6 +83,15 @@ final class Layers {
         public String toString() {
             return op() + " " + path + " -> " + output;
         }
+    }
+
+    /** A window's kernel, strides and explicit pads (top, bottom, left, right), for exporters. */
+    private static Map<String, Object> window(Builder.Window w) {
+        Map<String, Object> a = new java.util.HashMap<>();
+        a.put("kernel", new int[] {w.kh(), w.kw()});
+        a.put("strides", new int[] {w.sh(), w.sw()});
+        a.put("pads", w.pads().clone());
+        return a;
     }
 
     static final class Conv extends Op {
@@ -101,6 +126,32 @@ final class Layers {
         }
 
         @Override
+        Map<String, Object> attributes() {
+            Map<String, Object> a = window(w);
+            a.put("dilations", new int[] {w.dh(), w.dw()});
+            a.put("groups", groups);
+            if (norm != null) {
+                a.put("folds", norm.path()); // the norm that evaluation folds into this conv
+            }
+            return a;
+        }
+
+        @Override
+        Map<String, INDArray> tensors() {
+            Map<String, INDArray> t = new java.util.HashMap<>();
+            t.put("weight", weight);
+            if (bias != null) {
+                t.put("bias", bias);
+            }
+            if (norm != null) {
+                INDArray[] f = foldedWeights();
+                t.put("folded_weight", f[0]);
+                t.put("folded_bias", f[1]);
+            }
+            return t;
+        }
+
+        @Override
         long parameterCount() {
             return weight.length() + (bias == null ? 0 : bias.length());
         }
@@ -123,7 +174,6 @@ final class Layers {
 
         void foldWith(BatchNorm norm) {
             this.norm = norm;
-            norm.folded = true;
             norm.foldedInto = this;
         }
 
@@ -152,8 +202,8 @@ final class Layers {
          * Evaluation without gradients folds the following norm in — unless this conv's own output
          * was asked for as a feature, which folding would replace by the norm's.
          */
-        private boolean folding(Context ctx) {
-            return norm != null && !ctx.training() && ctx.tape() == null && !ctx.wants(path());
+        boolean folding(Context ctx) {
+            return norm != null && !ctx.training() && ctx.tape() == null && ctx.trace() == null && !ctx.wants(path());
         }
 
         @Override
@@ -372,19 +422,26 @@ final class Layers {
         }
 
         @Override
+        Map<String, Object> attributes() {
+            return Map.of("epsilon", epsilon, "momentum", momentum);
+        }
+
+        @Override
+        Map<String, INDArray> tensors() {
+            return Map.of("weight", gamma, "bias", beta, "running_mean", runningMean, "running_var", runningVar);
+        }
+
+        @Override
         long parameterCount() {
             return gamma.length() + beta.length();
         }
-
-        /** Set when the preceding conv applies this norm itself in evaluation. */
-        boolean folded;
 
         /** The conv this norm is folded into, when there is one. */
         Conv foldedInto;
 
         @Override
         INDArray apply(INDArray x, Context ctx) {
-            if (folded && !ctx.training() && ctx.tape() == null && !ctx.wants(foldedInto.path())) {
+            if (foldedInto != null && foldedInto.folding(ctx)) {
                 return x;
             }
             if (ctx.training() && x.dataType() == DataType.FLOAT && gamma.dataType() == DataType.FLOAT) {
@@ -484,6 +541,11 @@ final class Layers {
         }
 
         @Override
+        Map<String, INDArray> tensors() {
+            return bias == null ? Map.of("weight", weight) : Map.of("weight", weight, "bias", bias);
+        }
+
+        @Override
         long parameterCount() {
             return weight.length() + (bias == null ? 0 : bias.length());
         }
@@ -535,6 +597,13 @@ final class Layers {
         }
 
         @Override
+        Map<String, Object> attributes() {
+            Map<String, Object> a = window(w);
+            a.put("count_include_pad", !max); // as PyTorch's default, and the kernels above
+            return a;
+        }
+
+        @Override
         INDArray apply(INDArray x, Context ctx) {
             if (ctx.tape() == null && x.dataType() == DataType.FLOAT) {
                 return kernels.computeIfAbsent(x.size(0), n -> new PoolForward(geometry, n, max)).run(x);
@@ -568,6 +637,11 @@ final class Layers {
         @Override
         String op() {
             return "mean";
+        }
+
+        @Override
+        Map<String, Object> attributes() {
+            return Map.of("keepdims", keepdims);
         }
 
         @Override

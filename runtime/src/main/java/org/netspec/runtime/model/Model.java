@@ -13,6 +13,12 @@ import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
 import org.nd4j.linalg.api.memory.enums.LearningPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.netspec.runtime.NetSpecVersion;
+import org.netspec.runtime.onnx.ExportReport;
+import org.netspec.runtime.onnx.ModelInfo;
+import org.netspec.runtime.onnx.OnnxExporter;
+import org.netspec.runtime.onnx.OnnxOptions;
+import org.netspec.runtime.trace.Trace;
 
 /**
  * Base of generated model classes (and of interpreted models): owns the parameters, builds the
@@ -205,6 +211,49 @@ public abstract class Model {
                     + Arrays.toString(shape));
         }
         return images;
+    }
+
+    /**
+     * The spec's documentation of this model (its doc comment, else its network's); generated
+     * classes return their spec's text, other models their name.
+     */
+    public String description() {
+        return name;
+    }
+
+    /**
+     * Runs one evaluation pass over a batch of one zero example and records every op it runs —
+     * nothing folded or fused — with the arrays it read and wrote: the static graph of the network,
+     * for exporters.
+     */
+    public Trace trace() {
+        Trace trace = new Trace();
+        INDArray x = Nd4j.zeros(parameters.dataType(), input.batch(1));
+        // no workspace: the trace holds the pass's arrays (as names for its values) after it ends
+        INDArray out = network.forward(x, Context.tracing(trace));
+        trace.bounds(x, out);
+        return trace;
+    }
+
+    /** Writes this model and its current weights as an ONNX file (opset 17), batch norms as nodes. */
+    public ExportReport exportOnnx(java.nio.file.Path file) throws java.io.IOException {
+        return exportOnnx(file, OnnxOptions.defaults());
+    }
+
+    /**
+     * Writes this model and its current weights as an ONNX file (opset 17, IR version 8): input
+     * {@code input}, NCHW float32 with a symbolic batch dimension, output {@code logits};
+     * initializers named like the checkpoint's tensors. The file appears complete or not at all.
+     *
+     * @throws org.netspec.runtime.onnx.OnnxExportException when an op has no ONNX form (naming it)
+     */
+    public ExportReport exportOnnx(java.nio.file.Path file, OnnxOptions options) throws java.io.IOException {
+        Map<String, String> metadata = new LinkedHashMap<>();
+        metadata.put("netspec.model", name);
+        metadata.put("netspec.input", input.toString());
+        metadata.put("netspec.parameters", Long.toString(parameterCount()));
+        ModelInfo info = new ModelInfo(name, input.dims(), outputShape().dims(), description(), metadata);
+        return OnnxExporter.export(trace(), info, options, NetSpecVersion.VERSION, file);
     }
 
     /** Loads a checkpoint (torchvision, timm or NetSpec names) strictly: every tensor must match. */
