@@ -875,8 +875,14 @@ final class DefinitionEmitter {
     // ------------------------------------------------------------------ names
 
     /** Spec names in Java: {@code zero_init} becomes {@code zeroInit}; keywords get a trailing underscore. */
+    /** Names the generated methods give their own parameters, which a spec's names must not take. */
+    private static final Set<String> GENERATED_LOCALS = Set.of("b", "ctx", "args");
+
     private String javaName(String specName) {
-        return javaNames.computeIfAbsent(specName, DefinitionEmitter::identifier);
+        return javaNames.computeIfAbsent(specName, n -> {
+            String id = identifier(n);
+            return GENERATED_LOCALS.contains(id) ? id + "2" : id; // a spec variable `b` must not hide the builder
+        });
     }
 
     static String identifier(String name) {

@@ -13,12 +13,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * The ops of one evaluation pass in the order they ran. Networks are static graphs (loops and
  * conditions are decided when a model is built), so one pass records the whole network; exporters
  * (ONNX) turn the record into their own graph. Layers record with their own names; parameterless
- * ops are named after the block they ran in.
+ * ops are named after the block they ran in and counted per op ({@code layer1.0.relu_1}).
  */
 public final class Trace {
     private final List<TracedOp> ops = new ArrayList<>();
     private final Deque<String> blocks = new ArrayDeque<>();
     private final Map<String, Integer> used = new HashMap<>();
+    private final Map<String, Integer> counters = new HashMap<>();
     private INDArray input;
     private INDArray output;
 
@@ -40,9 +41,9 @@ public final class Trace {
     /** Records a parameterless op ({@code relu}, {@code add}) named after the block it ran in. */
     public void op(String op, INDArray output, INDArray... inputs) {
         String block = blocks.isEmpty() ? "" : blocks.peek();
-        String base = op.replace('+', '_');
-        ops.add(new TracedOp(unique(block.isEmpty() ? base : block + "." + base), op, List.of(inputs), output, Map.of(),
-                Map.of()));
+        String base = (block.isEmpty() ? "" : block + ".") + op.replace('+', '_');
+        int k = counters.merge(base, 1, Integer::sum) - 1; // relu_0, relu_1: as the checker names them
+        ops.add(new TracedOp(unique(base + "_" + k), op, List.of(inputs), output, Map.of(), Map.of()));
     }
 
     private String unique(String name) {
