@@ -1,5 +1,12 @@
 package org.netspec.benchmarks;
 
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -18,11 +25,15 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Evaluation forward pass of the generated ResNet-50 and ResNet-18: float32, 3x224x224, 1000
  * classes, batch 1 and 8 — the shapes of the README table and of benchmarks/torch_resnet.py.
+ * Engine {@code onnxruntime} runs the same model, weights and input through ONNX Runtime (Java,
+ * CPU provider) from NetSpec's own export, with as many intra-op threads as NetSpec's oneDNN uses
+ * (the machine's cores, or {@code -Dthreads=N}).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
@@ -37,17 +48,46 @@ public class InferenceBenchmark {
     @Param({"1", "8"})
     public int batch;
 
+    @Param({"netspec", "onnxruntime"})
+    public String engine;
+
     private Model net;
     private INDArray images;
+    private OrtSession session;
+    private OnnxTensor input;
 
     @Setup(Level.Trial)
-    public void setUp() {
+    public void setUp() throws Exception {
         net = model.equals("ResNet50") ? ResNet50.builder().seed(1).build() : ResNet18.builder().seed(1).build();
         images = Nd4j.rand(DataType.FLOAT, batch, 3, 224, 224);
+        if (engine.equals("onnxruntime")) {
+            Path file = Files.createTempFile("netspec-bench", ".onnx");
+            net.exportOnnx(file);
+            OrtEnvironment env = OrtEnvironment.getEnvironment();
+            try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+                options.setIntraOpNumThreads(Integer.getInteger("threads", Runtime.getRuntime().availableProcessors()));
+                session = env.createSession(file.toString(), options);
+            }
+            Files.delete(file);
+            input = OnnxTensor.createTensor(env, FloatBuffer.wrap(images.dup('c').data().asFloat()), images.shape());
+        }
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws Exception {
+        if (session != null) {
+            input.close();
+            session.close();
+        }
     }
 
     @Benchmark
-    public INDArray predict() {
-        return net.predict(images);
+    public Object predict() throws Exception {
+        if (session == null) {
+            return net.predict(images);
+        }
+        try (OrtSession.Result r = session.run(Map.of("input", input))) {
+            return ((OnnxTensor) r.get(0)).getFloatBuffer();
+        }
     }
 }
