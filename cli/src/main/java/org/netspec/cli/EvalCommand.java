@@ -47,11 +47,7 @@ final class EvalCommand implements Callable<Integer> {
         if (net == null) {
             return 1;
         }
-        try {
-            net.loadWeights(weights, org.netspec.runtime.model.LoadOptions.strict()
-                    .withIgnored(name -> name.startsWith("optimizer/")));
-        } catch (IllegalArgumentException e) {
-            err.println("netspec eval: " + e.getMessage());
+        if (!ModelOptions.loadWeights(net, weights, false, "eval", err)) {
             return 1;
         }
         double[] r = Trainer.evaluate(net, sets.test(), 256);

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
-import org.netspec.runtime.model.LoadOptions;
 import org.netspec.runtime.model.Model;
 import org.netspec.runtime.onnx.ExportReport;
 import org.netspec.runtime.onnx.OnnxExportException;
@@ -33,6 +33,11 @@ final class ExportCommand implements Callable<Integer> {
                     + " initial weights")
     Path weights;
 
+    @Option(names = "--naming", defaultValue = "torchvision", paramLabel = "NAMING",
+            description = "checkpoint naming: torchvision (also timm and netspec) or flax (msgpack or safetensors with"
+                    + " Flax paths and layouts)")
+    String naming;
+
     @Option(names = "--input", paramLabel = "CxHxW", description = "input shape of one example (default: the model's own)")
     String input;
 
@@ -52,6 +57,10 @@ final class ExportCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
+        if (!List.of("torchvision", "timm", "netspec", "flax").contains(naming)) {
+            err.println("netspec export: --naming must be torchvision, timm, netspec or flax, got '" + naming + "'");
+            return 1;
+        }
         int[] shape = null;
         if (input != null) {
             try {
@@ -72,11 +81,7 @@ final class ExportCommand implements Callable<Integer> {
             return 1;
         }
         if (weights != null) {
-            try {
-                var report = net.loadWeights(weights, LoadOptions.strict().withIgnored(n -> n.startsWith("optimizer/")));
-                err.printf("loaded %d tensors from %s%n", report.loaded(), weights);
-            } catch (IllegalArgumentException e) {
-                err.println("netspec export: " + e.getMessage());
+            if (!ModelOptions.loadWeights(net, weights, naming.equals("flax"), "export", err)) {
                 return 1;
             }
         }

@@ -1,12 +1,12 @@
 package org.netspec.cli;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.netspec.runtime.io.SafeTensors;
-import org.netspec.runtime.model.LoadOptions;
 import org.netspec.runtime.model.Model;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -28,7 +28,9 @@ final class InferCommand implements Callable<Integer> {
     Path weights;
 
     @Option(names = "--naming", defaultValue = "torchvision", paramLabel = "NAMING",
-            description = "checkpoint naming: torchvision, timm or netspec (ResNets name tensors alike in all three)")
+            description = "checkpoint naming: torchvision, timm or netspec (ResNets name tensors alike in all three),"
+                    + " or flax (a flax.serialization.to_bytes msgpack file, or safetensors with Flax paths, in Flax's"
+                    + " layouts; for specs that use Flax's module names, such as flax_resnet.net)")
     String naming;
 
     @Option(names = "--input", required = true, paramLabel = "IN.safetensors[:tensor]",
@@ -47,13 +49,13 @@ final class InferCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         var err = spec.commandLine().getErr();
-        if (!naming.equals("torchvision") && !naming.equals("timm") && !naming.equals("netspec")) {
-            err.println("netspec infer: --naming must be torchvision, timm or netspec, got '" + naming + "'");
-            return 2;
+        if (!List.of("torchvision", "timm", "netspec", "flax").contains(naming)) {
+            err.println("netspec infer: --naming must be torchvision, timm, netspec or flax, got '" + naming + "'");
+            return 1;
         }
         if (!layout.equals("nchw") && !layout.equals("nhwc")) {
             err.println("netspec infer: --layout must be nchw or nhwc, got '" + layout + "'");
-            return 2;
+            return 1;
         }
         int colon = input.lastIndexOf(':');
         Path inputFile = Path.of(colon > 0 && !input.substring(colon + 1).contains("/") ? input.substring(0, colon) : input);
@@ -64,20 +66,20 @@ final class InferCommand implements Callable<Integer> {
                 if (in.names().size() != 1) {
                     err.println("netspec infer: " + inputFile + " holds " + in.names().size()
                             + " tensors " + in.names() + "; name one as --input FILE:tensor");
-                    return 2;
+                    return 1;
                 }
                 tensor = in.names().iterator().next();
             }
             if (!in.contains(tensor)) {
                 err.println("netspec infer: " + inputFile + " has no tensor '" + tensor + "'; it has " + in.names());
-                return 2;
+                return 1;
             }
             batch = in.readArray(tensor).castTo(DataType.FLOAT);
         }
         if (batch.rank() != 4) {
             err.println("netspec infer: input '" + tensor + "' must be a 4-D image batch, got shape "
                     + java.util.Arrays.toString(batch.shape()));
-            return 2;
+            return 1;
         }
         if (layout.equals("nhwc")) {
             batch = batch.permute(0, 3, 1, 2).dup('c');
@@ -89,12 +91,7 @@ final class InferCommand implements Callable<Integer> {
             return 1;
         }
         if (weights != null) {
-            try {
-                var report = net.loadWeights(weights, LoadOptions.strict());
-                err.printf("loaded %d tensors from %s (%d ignored: num_batches_tracked)%n", report.loaded(), weights,
-                        report.ignored().size());
-            } catch (IllegalArgumentException e) {
-                err.println("netspec infer: " + e.getMessage());
+            if (!ModelOptions.loadWeights(net, weights, naming.equals("flax"), "infer", err)) {
                 return 1;
             }
         }

@@ -110,6 +110,34 @@ class ExportCommandTest {
                 .isZero();
     }
 
+    /** From JAX to anywhere: a checkpoint Flax wrote, read by infer and exported, gives Flax's logits. */
+    @Test
+    void aFlaxCheckpointRunsInInferAndInTheExport(@TempDir Path dir) throws Exception {
+        String flax = "../models/src/test/resources/flax/flax_resnet18_w16_c10";
+        String call = "FlaxResNet(block: ResNetBlock, stages: [2, 2, 2, 2], filters: 16, classes: 10)";
+        String spec = "../models/src/main/net/flax_resnet.net";
+        Path logits = dir.resolve("logits.safetensors");
+        Run infer = CliTest.run("infer", "--spec", spec, "--model", call, "--naming", "flax", "--weights",
+                flax + ".msgpack", "--input", flax + ".io.safetensors:input_nhwc", "--layout", "nhwc", "--output",
+                logits.toString());
+        assertThat(infer.exit()).as(infer.err()).isZero();
+        Path file = dir.resolve("flax18.onnx");
+        Run export = CliTest.run("export", "--spec", spec, "--model", call, "--input", "3x64x64", "--naming", "flax",
+                "--weights", flax + ".msgpack", "-o", file.toString());
+        assertThat(export.exit()).as(export.err()).isZero();
+        try (SafeTensors io = SafeTensors.open(Path.of(flax + ".io.safetensors"));
+             SafeTensors ours = SafeTensors.open(logits);
+             OnnxRuntimeRunner ort = new OnnxRuntimeRunner(file)) {
+            INDArray expected = io.readArray("eval_logits");
+            assertThat(OnnxRuntimeRunner.relativeError(ours.readArray("logits"), expected)).isLessThan(1e-4);
+            assertThat(OnnxRuntimeRunner.relativeError(ort.run(io.readArray("input_nchw")), expected)).isLessThan(1e-4);
+        }
+        Run wrongNaming = CliTest.run("infer", "--spec", spec, "--model", call, "--weights", flax + ".msgpack",
+                "--input", flax + ".io.safetensors:input_nhwc", "--layout", "nhwc", "--output", logits.toString());
+        assertThat(wrongNaming.exit()).isEqualTo(1); // a msgpack file read as safetensors: the reader's message
+        assertThat(wrongNaming.err()).contains("netspec infer: ").doesNotContain("internal error");
+    }
+
     /** A Python that has what tools/onnx_check.py imports: -Dnetspec.python, the anchors' venv, or python3. */
     static Optional<String> python() {
         List<String> candidates = new ArrayList<>();

@@ -76,7 +76,7 @@ class LanguageTest {
                 model M = N();
                 """);
         assertThat(model(program, "M").layers().stream().map(Layer::name)).containsExactly(
-                "pair_0.conv_0", "pair_0.conv_1", "pair_0.relu_0", "pair_1.conv_0", "pair_1.conv_1", "pair_1.relu_0",
+                "Pair_0.conv_0", "Pair_0.conv_1", "Pair_0.relu_0", "Pair_1.conv_0", "Pair_1.conv_1", "Pair_1.relu_0",
                 "conv_0");
     }
 

@@ -771,9 +771,9 @@ public final class Elaborator {
                     + ", got " + inputs.size());
         }
         String name = label.orElseGet(() -> {
-            String base = layer.callee() instanceof OpV ? what : what.toLowerCase(java.util.Locale.ROOT);
-            int k = frame.counters().merge(base, 1, Integer::sum) - 1;
-            return base + "_" + k;
+            // ops as written (conv_0), blocks by their own name (ResNetBlock_0): Flax's auto-names
+            int k = frame.counters().merge(what, 1, Integer::sum) - 1;
+            return what + "_" + k;
         });
         if (!frame.names().add(name)) {
             return error(Code.NS023, pos, "layer name '" + frame.qualify(name) + "' is already used");

@@ -68,8 +68,11 @@ public final class Ops {
                 "2-D convolution; weights OIHW"));
         add(ops, new Op("batchnorm", 1, List.of(opt("momentum", Type.FLOAT, new Value.FloatV(0.1)),
                 opt("epsilon", Type.FLOAT, new Value.FloatV(1e-5)),
-                opt("scale_init", Type.INIT, new Value.EnumV("init", "ones"))),
-                "batch normalisation over channels (momentum as in PyTorch: new = (1-m)·old + m·batch)"));
+                opt("scale_init", Type.INIT, new Value.EnumV("init", "ones")),
+                opt("biased_var", Type.BOOL, new Value.BoolV(false))),
+                "batch normalisation over channels (momentum as in PyTorch: new = (1-m)·old + m·batch; the running"
+                        + " variance takes the unbiased batch variance as PyTorch's does, or with biased_var the biased one"
+                        + " as Flax's does)"));
         for (String act : List.of("relu", "sigmoid", "tanh", "silu", "gelu", "identity")) {
             add(ops, new Op(act, 1, List.of(), "element-wise " + act));
         }

@@ -57,7 +57,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * name order, compact JSON, header padded with spaces so the data starts 8-byte aligned. It writes
  * a temporary file in the target directory and renames it atomically over the target.
  */
-public final class SafeTensors implements AutoCloseable {
+public final class SafeTensors implements TensorSource {
 
     /** Largest header accepted, as in the reference implementation; real headers are kilobytes. */
     public static final long MAX_HEADER_BYTES = 100_000_000L;
@@ -344,6 +344,16 @@ public final class SafeTensors implements AutoCloseable {
     }
 
     /** The tensor's raw little-endian bytes. */
+    @Override
+    public long[] shape(String name) throws SafeTensorsException {
+        return info(name).shape();
+    }
+
+    @Override
+    public INDArray read(String name) throws SafeTensorsException {
+        return readArray(name);
+    }
+
     public byte[] readBytes(String name) throws SafeTensorsException {
         TensorInfo t = info(name);
         byte[] out = new byte[arrayLength(t, t.byteLength())];

@@ -3,7 +3,6 @@ package org.netspec.runtime.model;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -52,9 +51,9 @@ public final class Builder {
         return op + "_" + k;
     }
 
-    /** The next name for an unlabelled use of a block: {@code basicblock_0}, ... */
+    /** The next name for an unlabelled use of a block: {@code BasicBlock_0}, ... (as Flax names modules). */
     public String autoBlock(String block) {
-        return auto(block.toLowerCase(Locale.ROOT));
+        return auto(block);
     }
 
     private String qualify(String name) {
@@ -108,14 +107,18 @@ public final class Builder {
         }
     }
 
-    public Layer batchnorm(String name, Shape in, double momentum, double epsilon, Init scaleInit) {
+    /**
+     * Batch norm over channels; {@code biasedVar}: the running variance averages the biased batch
+     * variance (Flax) instead of the unbiased one (PyTorch).
+     */
+    public Layer batchnorm(String name, Shape in, double momentum, double epsilon, Init scaleInit, boolean biasedVar) {
         String full = qualify(name);
         long[] c = {in.channels()};
         var gamma = parameters.constant(full + ".weight", c, scaleInit == Init.ZEROS ? 0 : 1);
         var beta = parameters.constant(full + ".bias", c, 0);
         var mean = parameters.stateConstant(full + ".running_mean", c, 0);
         var var = parameters.stateConstant(full + ".running_var", c, 1);
-        return add(new Layers.BatchNorm(full, in, momentum, epsilon, gamma, beta, mean, var));
+        return add(new Layers.BatchNorm(full, in, momentum, epsilon, biasedVar, gamma, beta, mean, var));
     }
 
     public Layer dense(String name, Shape in, int units, boolean bias) {

@@ -9,7 +9,9 @@ import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.netspec.runtime.io.SafeTensors;
-import org.netspec.runtime.io.TensorInfo;
+import org.netspec.runtime.io.FlaxLayout;
+import org.netspec.runtime.io.FlaxMsgpack;
+import org.netspec.runtime.io.TensorSource;
 
 /** Reading and writing a model's tensors as safetensors checkpoints. */
 final class Checkpoints {
@@ -17,7 +19,7 @@ final class Checkpoints {
 
     static LoadReport load(Parameters parameters, Path file, LoadOptions options) throws IOException {
         Map<String, INDArray> targets = parameters.all();
-        try (SafeTensors in = SafeTensors.open(file)) {
+        try (TensorSource in = open(file, options)) {
             Map<String, String> byTarget = new LinkedHashMap<>();
             List<String> ignored = new ArrayList<>();
             List<String> unexpected = new ArrayList<>();
@@ -43,23 +45,23 @@ final class Checkpoints {
                     problems.add("missing " + t.getKey() + " " + Arrays.toString(t.getValue().shape()));
                     continue;
                 }
-                TensorInfo info = in.info(source);
+                long[] have = in.shape(source);
                 long[] want = t.getValue().shape();
-                if (Arrays.equals(info.shape(), want)) {
+                if (Arrays.equals(have, want)) {
                     plan.put(t.getKey(), source);
                 } else if (options.newHead() != null && t.getKey().startsWith(options.newHead() + ".")) {
                     keep.add(t.getKey());
-                } else if (options.adaptChannels() && want.length == 4 && info.shape().length == 4
-                        && want[0] == info.shape()[0] && want[2] == info.shape()[2] && want[3] == info.shape()[3]) {
+                } else if (options.adaptChannels() && want.length == 4 && have.length == 4
+                        && want[0] == have[0] && want[2] == have[2] && want[3] == have[3]) {
                     adapted.add(t.getKey());
                     plan.put(t.getKey(), source);
                 } else {
-                    problems.add("mis-shaped " + t.getKey() + ": checkpoint " + Arrays.toString(info.shape())
+                    problems.add("mis-shaped " + t.getKey() + ": checkpoint " + Arrays.toString(have)
                             + ", model " + Arrays.toString(want));
                 }
             }
             for (String u : unexpected) {
-                problems.add("unexpected " + u + " " + Arrays.toString(in.info(u).shape()));
+                problems.add("unexpected " + u + " " + Arrays.toString(in.shape(u)));
             }
             if (!problems.isEmpty()) {
                 throw new IllegalArgumentException(file + " does not fit the model (" + problems.size() + " problems):\n  "
@@ -67,7 +69,7 @@ final class Checkpoints {
             }
             for (Map.Entry<String, String> p : plan.entrySet()) {
                 INDArray target = targets.get(p.getKey());
-                INDArray value = in.readArray(p.getValue()).castTo(target.dataType());
+                INDArray value = in.read(p.getValue()).castTo(target.dataType());
                 if (adapted.contains(p.getKey())) {
                     value = adaptInputChannels(value, target.size(1));
                 }
@@ -92,6 +94,24 @@ final class Checkpoints {
                             org.nd4j.linalg.indexing.NDArrayIndex.point(c % from)));
         }
         return out.muli((double) from / channels);
+    }
+
+    /** The file's tensors under NetSpec's names: Flax checkpoints (msgpack or safetensors) converted. */
+    private static TensorSource open(Path file, LoadOptions options) throws IOException {
+        if (!options.flax()) {
+            return SafeTensors.open(file);
+        }
+        return FlaxLayout.toNetSpec(FlaxMsgpack.looksLikeMsgpack(file) ? FlaxMsgpack.read(file) : SafeTensors.open(file));
+    }
+
+    /** Flax's form: a {@code to_bytes} msgpack file, or safetensors with Flax paths when the name ends so. */
+    static void saveFlax(Parameters parameters, Path file, String model) throws IOException {
+        Map<String, INDArray> flax = FlaxLayout.toFlax(parameters.all(), parameters.state().keySet());
+        if (file.getFileName().toString().endsWith(".safetensors")) {
+            SafeTensors.write(file, flax, Map.of("format", "flax", "model", model));
+        } else {
+            FlaxMsgpack.write(file, flax);
+        }
     }
 
     static void save(Parameters parameters, Path file, String model) throws IOException {

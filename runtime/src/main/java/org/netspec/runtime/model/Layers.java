@@ -405,11 +405,15 @@ final class Layers {
         private final INDArray runningMean;
         private final INDArray runningVar;
 
-        BatchNorm(String path, Shape output, double momentum, double epsilon, INDArray gamma, INDArray beta,
-                  INDArray runningMean, INDArray runningVar) {
+        /** The running variance averages the biased batch variance (Flax) instead of the unbiased one (PyTorch). */
+        private final boolean biasedVar;
+
+        BatchNorm(String path, Shape output, double momentum, double epsilon, boolean biasedVar, INDArray gamma,
+                  INDArray beta, INDArray runningMean, INDArray runningVar) {
             super(path, output);
             this.momentum = momentum;
             this.epsilon = epsilon;
+            this.biasedVar = biasedVar;
             this.gamma = gamma;
             this.beta = beta;
             this.runningMean = runningMean;
@@ -517,11 +521,14 @@ final class Layers {
             return r[0];
         }
 
-        /** PyTorch's update: running = (1 - momentum) running + momentum batch, with the unbiased variance. */
+        /**
+         * running = (1 - momentum) running + momentum batch; PyTorch averages the unbiased batch
+         * variance, Flax the biased one (with its momentum = 1 - this momentum).
+         */
         private synchronized void updateRunning(INDArray mean, INDArray var, long n) {
-            INDArray unbiased = n > 1 ? var.mul((double) n / (n - 1)) : var;
+            INDArray batchVar = n > 1 && !biasedVar ? var.mul((double) n / (n - 1)) : var;
             runningMean.muli(1 - momentum).addi(mean.castTo(runningMean.dataType()).mul(momentum));
-            runningVar.muli(1 - momentum).addi(unbiased.castTo(runningVar.dataType()).mul(momentum));
+            runningVar.muli(1 - momentum).addi(batchVar.castTo(runningVar.dataType()).mul(momentum));
         }
     }
 

@@ -11,23 +11,35 @@ import java.util.function.UnaryOperator;
  *                      freshly initialised instead of failing — name their layer here ({@code fc})
  * @param adaptChannels a conv weight with 3 input channels loads into a 1-channel model summed over
  *                      the input channels (as timm adapts a stem), and the other way round by repeating
+ * @param flax          the checkpoint is Flax's: a {@code to_bytes} msgpack file or a safetensors file
+ *                      with dotted Flax paths ({@code params.ResNetBlock_0.Conv_0.kernel}), in Flax's
+ *                      layouts (HWIO conv kernels, [in, out] dense kernels), converted on load
  */
 public record LoadOptions(UnaryOperator<String> naming, String newHead, boolean adaptChannels,
-                          java.util.function.Predicate<String> ignored) {
+                          java.util.function.Predicate<String> ignored, boolean flax) {
     public static LoadOptions strict() {
-        return new LoadOptions(UnaryOperator.identity(), null, false, name -> false);
+        return new LoadOptions(UnaryOperator.identity(), null, false, name -> false, false);
+    }
+
+    /** Strict loading of a Flax checkpoint (msgpack or safetensors with Flax's paths). */
+    public static LoadOptions flaxCheckpoint() {
+        return strict().withFlax(true);
     }
 
     public LoadOptions withNewHead(String layer) {
-        return new LoadOptions(naming, layer, adaptChannels, ignored);
+        return new LoadOptions(naming, layer, adaptChannels, ignored, flax);
     }
 
     public LoadOptions withAdaptedChannels() {
-        return new LoadOptions(naming, newHead, true, ignored);
+        return new LoadOptions(naming, newHead, true, ignored, flax);
     }
 
     /** Checkpoint tensors to skip (a training checkpoint's {@code optimizer/} state). */
     public LoadOptions withIgnored(java.util.function.Predicate<String> skip) {
-        return new LoadOptions(naming, newHead, adaptChannels, skip);
+        return new LoadOptions(naming, newHead, adaptChannels, skip, flax);
+    }
+
+    public LoadOptions withFlax(boolean flaxCheckpoint) {
+        return new LoadOptions(naming, newHead, adaptChannels, ignored, flaxCheckpoint);
     }
 }

@@ -274,6 +274,17 @@ public abstract class Model {
         Checkpoints.save(parameters, file, name);
     }
 
+    /**
+     * Writes every parameter and statistic in Flax's form — the variables {@code {params,
+     * batch_stats}} as {@code flax.serialization.to_bytes} writes them, or, for a name ending in
+     * {@code .safetensors}, a safetensors file with dotted Flax paths — so that a model fine-tuned
+     * in Java goes back to JAX. Layer names are Flax module paths in specs that follow Flax's names
+     * (models/src/main/net/flax_resnet.net).
+     */
+    public void saveFlaxWeights(java.nio.file.Path file) throws java.io.IOException {
+        Checkpoints.saveFlax(parameters, file, name);
+    }
+
     /** A per-layer table: name, op, output shape, parameters; then the total. */
     public String summary() {
         StringBuilder out = new StringBuilder();

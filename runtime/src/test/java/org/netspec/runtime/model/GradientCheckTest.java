@@ -54,7 +54,7 @@ class GradientCheckTest {
                 new Net("grouped conv", in,
                         (b, s) -> b.conv("c", s, 4, Size.of(3), Size.of(1), Padding.of(1), Size.of(1), 2, true), plain()),
                 new Net("batchnorm, batch statistics", in,
-                        (b, s) -> b.batchnorm("bn", s, 0.1, 1e-5, Init.ONES), plain()),
+                        (b, s) -> b.batchnorm("bn", s, 0.1, 1e-5, Init.ONES, false), plain()),
                 new Net("max pool 3x3 stride 2 pad 1", in,
                         (b, s) -> b.maxpool("p", s, Size.of(3), Size.of(2), Padding.of(1)), plain()),
                 new Net("average pool 2x2", Shape.of(3, 4, 4),

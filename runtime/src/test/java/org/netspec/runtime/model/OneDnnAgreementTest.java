@@ -40,7 +40,7 @@ class OneDnnAgreementTest {
                         GradientCheckTest.plain()),
                 new Net("conv, folded batch norm, fused relu; then add+relu", wide, (b, s) -> {
                     Layer conv = b.conv("c", s, 8, Size.of(3), Size.of(1), Padding.of(1), Size.of(1), 1, false);
-                    Layer norm = b.batchnorm("bn", conv.output(), 0.1, 1e-5, Init.ONES);
+                    Layer norm = b.batchnorm("bn", conv.output(), 0.1, 1e-5, Init.ONES, false);
                     b.fold(conv, norm);
                     b.fuseRelu(conv);
                     return GradientCheckTest.sequence(conv, norm);

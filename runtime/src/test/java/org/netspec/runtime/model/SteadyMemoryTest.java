@@ -22,7 +22,7 @@ class SteadyMemoryTest {
         Small(DataType type) {
             super("Small", Shape.of(8, 16, 16), new Parameters(1, type), (b, x) -> {
                 Layer conv1 = b.conv("conv1", x, 16, Size.of(3), Size.of(1), Padding.of(1), Size.of(1), 1, false);
-                Layer bn1 = b.batchnorm("bn1", conv1.output(), 0.1, 1e-5, Init.ONES);
+                Layer bn1 = b.batchnorm("bn1", conv1.output(), 0.1, 1e-5, Init.ONES, false);
                 b.fold(conv1, bn1);
                 b.fuseRelu(conv1);
                 Layer conv2 = b.conv("conv2", bn1.output(), 16, Size.of(3), Size.of(1), Padding.of(1), Size.of(1), 1, true);
