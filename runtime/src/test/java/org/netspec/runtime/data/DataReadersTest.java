@@ -70,7 +70,8 @@ class DataReadersTest {
         idx("train-images-idx3-ubyte.gz", 0x803, new int[] {3, 28, 28}, new byte[2 * 784 + 10]);
         idx("train-labels-idx1-ubyte.gz", 0x801, new int[] {3}, new byte[] {1, 2, 3});
         assertThatThrownBy(() -> FashionMnist.read(dir, "train")).isInstanceOf(DataException.class)
-                .hasMessage(dir.resolve("train-images-idx3-ubyte.gz") + ": truncated in record 2 of 3");
+                .hasMessage(dir.resolve("train-images-idx3-ubyte.gz") + ": the header promises 2,352 bytes of data"
+                        + " (3 images of 28x28) but the file holds 1,578 (uncompressed, from the gzip trailer)");
 
         idx("train-images-idx3-ubyte.gz", 0x1234, new int[] {3, 28, 28}, new byte[3 * 784]);
         assertThatThrownBy(() -> FashionMnist.read(dir, "train")).hasMessageContaining("not an unsigned-byte IDX file");
@@ -86,6 +87,42 @@ class DataReadersTest {
         Files.write(dir.resolve("train-images-idx3-ubyte.gz"), new byte[] {0x1f, (byte) 0x8b, 8, 0, 1, 2, 3});
         assertThatThrownBy(() -> FashionMnist.read(dir, "train")).isInstanceOf(DataException.class)
                 .hasMessageStartingWith(dir.resolve("train-images-idx3-ubyte.gz").toString());
+    }
+
+    /** Silent garbage no more: a damaged byte or trailer, and headers that promise more than the file holds. */
+    @Test
+    void damagedGzipAndLyingHeadersAreRefusedBeforeAllocating() throws Exception {
+        idx("train-images-idx3-ubyte.gz", 0x803, new int[] {3, 28, 28}, new byte[3 * 784]);
+        idx("train-labels-idx1-ubyte.gz", 0x801, new int[] {3}, new byte[] {1, 2, 3});
+        Path images = dir.resolve("train-images-idx3-ubyte.gz");
+        byte[] good = Files.readAllBytes(images);
+        assertThat(FashionMnist.read(dir, "train").size()).isEqualTo(3);
+
+        byte[] crc = good.clone();
+        crc[crc.length - 6] ^= 0x01; // the CRC-32 in the trailer
+        Files.write(images, crc);
+        assertThatThrownBy(() -> FashionMnist.read(dir, "train")).isInstanceOf(DataException.class)
+                .hasMessageStartingWith(images + ": corrupt gzip data");
+
+        byte[] body = good.clone();
+        body[body.length / 2] ^= 0x40; // a byte of the compressed images
+        Files.write(images, body);
+        assertThatThrownBy(() -> FashionMnist.read(dir, "train")).isInstanceOf(DataException.class)
+                .hasMessageStartingWith(images.toString());
+
+        // 2.7 million images claimed by a 100-byte file: refused from its trailer, nothing allocated
+        idx("train-images-idx3-ubyte.gz", 0x803, new int[] {2_700_000, 28, 28}, new byte[10]);
+        assertThatThrownBy(() -> FashionMnist.read(dir, "train")).isInstanceOf(DataException.class)
+                .hasMessageContaining("the header promises 2,116,800,000 bytes of data (2700000 images of 28x28)");
+
+        // uncompressed files are checked against their size
+        ByteBuffer raw = ByteBuffer.allocate(12).putInt(0x801).putInt(1_000_000).putInt(0);
+        Path labels = dir.resolve("labels-idx1-ubyte");
+        Files.write(labels, raw.array());
+        assertThatThrownBy(() -> Idx.read(labels, 1)).hasMessage(labels
+                + ": the header promises 1,000,000 bytes of data (1000000 labels) but the file holds 4");
+        Files.write(labels, ByteBuffer.allocate(12).putInt(0x801).putInt(2).putInt(0x01020304).array());
+        assertThatThrownBy(() -> Idx.read(labels, 1)).hasMessageContaining("holds 4");
     }
 
     @Test
