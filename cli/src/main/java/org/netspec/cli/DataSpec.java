@@ -2,6 +2,7 @@ package org.netspec.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import org.netspec.runtime.data.Cifar10;
 import org.netspec.runtime.data.DataException;
 import org.netspec.runtime.data.Dataset;
@@ -40,7 +41,10 @@ record DataSpec(Dataset train, Dataset test) {
                     size = Integer.parseInt(rest.substring(colon + 1));
                     dir = rest.substring(0, colon);
                 }
-                return new DataSpec(ImageFolder.read(Path.of(dir, "train"), size), ImageFolder.read(Path.of(dir, "test"), size));
+                List<String> classes = ImageFolder.classFolders(Path.of(dir, "train")).stream()
+                        .map(p -> p.getFileName().toString()).toList();
+                return new DataSpec(ImageFolder.read(Path.of(dir, "train"), size, classes),
+                        ImageFolder.read(Path.of(dir, "test"), size, classes));
             }
             default:
                 throw new DataException("unknown data '" + kind + "'; use fashion-mnist[:DIR], cifar10:DIR or folder:DIR");

@@ -57,6 +57,12 @@ final class InferCommand implements Callable<Integer> {
             err.println("netspec infer: --layout must be nchw or nhwc, got '" + layout + "'");
             return 1;
         }
+        Path outDir = output.toAbsolutePath().getParent();
+        if (!java.nio.file.Files.isDirectory(outDir) || !java.nio.file.Files.isWritable(outDir)) {
+            err.println("netspec infer: cannot write " + output + ": " + outDir
+                    + (java.nio.file.Files.isDirectory(outDir) ? " is not writable" : " is not a directory"));
+            return 1;
+        }
         int colon = input.lastIndexOf(':');
         Path inputFile = Path.of(colon > 0 && !input.substring(colon + 1).contains("/") ? input.substring(0, colon) : input);
         String tensor = colon > 0 && !input.substring(colon + 1).contains("/") ? input.substring(colon + 1) : null;

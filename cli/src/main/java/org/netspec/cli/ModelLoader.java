@@ -57,10 +57,19 @@ final class ModelLoader {
             }
             GenerationResult result = NetSpecGenerator.generate(specs, ModelLoader.class.getClassLoader());
             if (!result.ok()) {
-                throw new SpecException(result.diagnostics().format());
+                // the wrapper is a temporary file of ours: name it as the user knows it
+                throw new SpecException(result.diagnostics().format()
+                        .replace(work.resolve("command_line.net").toString(), "<command line>"));
             }
             Path classes = compile(result.files(), work);
             ClassLoader loader = new ChildFirst(classes.toUri().toURL(), ModelLoader.class.getClassLoader());
+            // Every generated class is defined now, so that the temporary folder can go at once.
+            try (var files = Files.walk(classes)) {
+                for (Path f : files.filter(p -> p.toString().endsWith(".class")).toList()) {
+                    String binary = classes.relativize(f).toString().replace(java.io.File.separatorChar, '.');
+                    Class.forName(binary.substring(0, binary.length() - ".class".length()), false, loader);
+                }
+            }
             String pkg = packageOf(specs, className);
             Class<?> type = loader.loadClass(pkg.isEmpty() ? className : pkg + "." + className);
             Object builder = type.getMethod("builder").invoke(null);
@@ -75,6 +84,9 @@ final class ModelLoader {
                 throw new SpecException("netspec: " + cause.getMessage());
             }
             throw new IOException("cannot instantiate " + model + ": " + cause, cause);
+        }
+        finally {
+            deleteRecursively(work);
         }
     }
 
@@ -105,6 +117,14 @@ final class ModelLoader {
                     resolveClass(c);
                 }
                 return c;
+            }
+        }
+    }
+
+    private static void deleteRecursively(Path dir) throws IOException {
+        try (var files = Files.walk(dir)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
             }
         }
     }

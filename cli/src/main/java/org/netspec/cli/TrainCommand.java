@@ -104,14 +104,14 @@ final class TrainCommand implements Callable<Integer> {
                     warmup, augment ? new Dataset.Augment(2, true) : Dataset.Augment.NONE, seed);
         } catch (IllegalArgumentException e) {
             err.println("netspec train: " + e.getMessage());
-            return 2;
+            return 1;
         }
         spec.commandLine().getOut().printf("training %s (%,d parameters) on %s: %,d training and %,d test images%n",
                 net.name(), net.parameterCount(), train.name(), train.size(), sets.test().size());
         spec.commandLine().getOut().flush();
         try {
             new Trainer(net, train, sets.test(), config, out, new PrintStream(System.err, true)).run(resume);
-        } catch (java.io.IOException e) {
+        } catch (java.io.IOException | Trainer.Diverged e) {
             err.println("netspec train: " + e.getMessage());
             return 1;
         }

@@ -44,9 +44,9 @@ class GeneratedCodeTest {
         INDArray logits = model.predict(images);
         assertThat(logits.shape()).containsExactly(2, 10);
         Map<String, INDArray> features = model.features(images, "layer2", "layer4.1", "conv1");
-        assertThat(features.get("layer2").shape()).containsExactly(2, 8, 8, 32);
-        assertThat(features.get("layer4.1").shape()).containsExactly(2, 2, 2, 128);
-        assertThat(features.get("conv1").shape()).containsExactly(2, 32, 32, 16);
+        assertThat(features.get("layer2").shape()).containsExactly(2, 32, 8, 8); // NCHW, as FEATURES says
+        assertThat(features.get("layer4.1").shape()).containsExactly(2, 128, 2, 2);
+        assertThat(features.get("conv1").shape()).containsExactly(2, 16, 32, 32);
         // A conv's feature is its own output, not the batch norm folded into it for evaluation.
         model.parameters().parameters().get("bn1.weight").assign(3);
         model.parameters().touch();

@@ -155,6 +155,9 @@ class DiagnosticsTableTest {
                         "t.net:2:32: error[NS045]: conv needs a CxHxW input, got 3"),
                 DiagnosticCase.of("runaway loop", net("3x8x8", "  for i in range(1000000) {\n    x = x -> relu\n  }\n  return x"),
                         "t.net:2:12: error[NS052]: range of 1000000 items is larger than 100000"),
+                DiagnosticCase.of("counts that would overflow", net("1000000x2000000000x2000000000",
+                                "  return x -> conv(1000000, 3x3, padding: 1)"),
+                        "t.net:2:15: error[NS052]: network too large: its parameter or multiply-accumulate count exceeds 2^63"),
 
                 // ---- several errors, several files, all at once
                 DiagnosticCase.files("errors in two files", twoFiles,

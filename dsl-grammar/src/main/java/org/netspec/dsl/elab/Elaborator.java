@@ -38,6 +38,8 @@ public final class Elaborator {
     private final List<Definition> active = new ArrayList<>();
     private int nextId = 1;
     private boolean tooLarge;
+    private long totalMacs;
+    private long totalParams;
 
     private Elaborator(Diagnostics diagnostics) {
         this.diagnostics = diagnostics;
@@ -841,8 +843,9 @@ public final class Elaborator {
                 if (bias) {
                     tensors.add(new Tensor(name + ".bias", List.of(f), Tensor.Kind.PARAMETER));
                 }
-                params = (long) f * perGroup * w.kh * w.kw + (bias ? f : 0);
-                macs = (long) f * w.outH * w.outW * perGroup * w.kh * w.kw;
+                long weights = exactProduct(f, perGroup, w.kh, w.kw);
+                params = weights < 0 ? -1 : weights + (bias ? f : 0);
+                macs = exactProduct(f, w.outH, w.outW, perGroup, w.kh, w.kw);
                 attrs.put("padding", w.pads);
             }
             case "maxpool", "avgpool" -> {
@@ -926,10 +929,30 @@ public final class Elaborator {
             }
             default -> out = in; // activations and identity keep the shape
         }
+        // counts must stay exact: a huge shape gets a diagnostic, never a negative MAC count
+        if (macs < 0 || params < 0 || Long.MAX_VALUE - totalMacs < macs || Long.MAX_VALUE - totalParams < params) {
+            tooLarge = true;
+            return error(Code.NS052, pos, "network too large: its parameter or multiply-accumulate count exceeds 2^63");
+        }
+        totalMacs += macs;
+        totalParams += params;
         int id = nextId++;
         layers.add(new Layer(id, name, op.name(), attrs, inputs.stream().map(TensorV::id).toList(),
                 inputs.stream().map(TensorV::shape).toList(), out, params, macs, tensors, frame.prefix(), pos));
         return new TensorV(id, out);
+    }
+
+    /** The product of non-negative factors, or -1 when it does not fit in a long. */
+    private static long exactProduct(long... factors) {
+        long p = 1;
+        try {
+            for (long f : factors) {
+                p = Math.multiplyExact(p, f);
+            }
+            return p;
+        } catch (ArithmeticException e) {
+            return -1;
+        }
     }
 
     /** {@code small} is C x 1 x 1 and gates {@code big}'s C x H x W. */

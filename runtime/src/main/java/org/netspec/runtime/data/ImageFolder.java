@@ -7,10 +7,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 
 /**
  * A folder of images, one sub-folder per class ({@code dir/cat/1.jpg}, {@code dir/dog/2.png}),
@@ -23,15 +26,27 @@ public final class ImageFolder {
 
     private ImageFolder() {}
 
+    /** Pixels an image may have before it is decoded (a small PNG can hold a huge image); {@code -Dnetspec.maxImagePixels}. */
+    public static final long MAX_PIXELS = Long.getLong("netspec.maxImagePixels", 40_000_000L);
+
     public static Dataset read(Path dir, int size) throws DataException {
-        List<Path> classes;
-        try (Stream<Path> entries = Files.list(dir)) {
-            classes = entries.filter(Files::isDirectory).sorted().toList();
-        } catch (IOException e) {
-            throw new DataException(dir + ": cannot list class folders: " + e.getMessage(), e);
-        }
-        if (classes.isEmpty()) {
-            throw new DataException(dir + ": no class folders (expected dir/<class>/<image>)");
+        return read(dir, size, null);
+    }
+
+    /**
+     * The images of {@code dir}; with {@code expected} (the class folders of the training side),
+     * the class folders must be exactly those, so that a label means the same class on both sides.
+     */
+    public static Dataset read(Path dir, int size, List<String> expected) throws DataException {
+        List<Path> classes = classFolders(dir);
+        List<String> names = classes.stream().map(p -> p.getFileName().toString()).toList();
+        if (expected != null && !names.equals(expected)) {
+            List<String> missing = new ArrayList<>(expected);
+            missing.removeAll(names);
+            List<String> extra = new ArrayList<>(names);
+            extra.removeAll(expected);
+            throw new DataException(dir + ": its class folders differ from the training side's, so labels would"
+                    + " shift (missing " + missing + ", extra " + extra + ")");
         }
         List<byte[]> images = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
@@ -44,6 +59,9 @@ public final class ImageFolder {
                 }).sorted().toList();
             } catch (IOException e) {
                 throw new DataException(classes.get(c) + ": cannot list: " + e.getMessage(), e);
+            }
+            if (files.isEmpty()) {
+                throw new DataException(classes.get(c) + ": class folder without .jpg, .jpeg or .png images");
             }
             for (Path f : files) {
                 images.add(load(f, size));
@@ -62,11 +80,45 @@ public final class ImageFolder {
                 labels.stream().mapToInt(Integer::intValue).toArray(), classes.size(), MEAN, STD);
     }
 
+    /** The class folders of {@code dir} in name order (hidden ones left out). */
+    public static List<Path> classFolders(Path dir) throws DataException {
+        List<Path> classes;
+        try (Stream<Path> entries = Files.list(dir)) {
+            classes = entries.filter(Files::isDirectory).filter(p -> !p.getFileName().toString().startsWith("."))
+                    .sorted().toList();
+        } catch (IOException e) {
+            throw new DataException(dir + ": cannot list class folders: " + e.getMessage(), e);
+        }
+        if (classes.isEmpty()) {
+            throw new DataException(dir + ": no class folders (expected dir/<class>/<image>)");
+        }
+        return classes;
+    }
+
     private static byte[] load(Path file, int size) throws DataException {
         BufferedImage image;
-        try {
-            image = ImageIO.read(file.toFile());
-        } catch (IOException e) {
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            Iterator<ImageReader> readers = in == null ? java.util.Collections.emptyIterator() : ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                throw new DataException(file + ": not a readable JPEG or PNG image");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                // the header's size, checked before the pixels are decoded into memory
+                long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
+                if (pixels > MAX_PIXELS) {
+                    throw new DataException(file + ": " + reader.getWidth(0) + "x" + reader.getHeight(0) + " pixels, more"
+                            + " than the " + String.format("%,d", MAX_PIXELS) + " an image may have here (raise it with"
+                            + " -Dnetspec.maxImagePixels=N)");
+                }
+                image = reader.read(0);
+            } finally {
+                reader.dispose();
+            }
+        } catch (DataException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
             throw new DataException(file + ": cannot decode: " + e.getMessage(), e);
         }
         if (image == null || image.getWidth() < 1 || image.getHeight() < 1) {

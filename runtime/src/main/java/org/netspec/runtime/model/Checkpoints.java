@@ -67,17 +67,38 @@ final class Checkpoints {
                 throw new IllegalArgumentException(file + " does not fit the model (" + problems.size() + " problems):\n  "
                         + String.join("\n  ", problems));
             }
+            // Everything is read and checked before anything is assigned: a refused file changes nothing.
+            Map<String, INDArray> values = new LinkedHashMap<>();
             for (Map.Entry<String, String> p : plan.entrySet()) {
                 INDArray target = targets.get(p.getKey());
                 INDArray value = in.read(p.getValue()).castTo(target.dataType());
                 if (adapted.contains(p.getKey())) {
                     value = adaptInputChannels(value, target.size(1));
                 }
-                target.assign(value.reshape(target.shape()));
+                String bad = nonFinite(value);
+                if (bad != null) {
+                    problems.add("non-finite " + p.getValue() + ": " + bad);
+                }
+                values.put(p.getKey(), value);
             }
+            if (!problems.isEmpty()) {
+                throw new IllegalArgumentException(file + " holds values no model can use (" + problems.size()
+                        + " tensors):\n  " + String.join("\n  ", problems));
+            }
+            values.forEach((name, value) -> targets.get(name).assign(value.reshape(targets.get(name).shape())));
             parameters.touch();
             return new LoadReport(plan.size(), keep, adapted, ignored);
         }
+    }
+
+    /** How many NaN and infinite values {@code t} holds, or null when every value is finite. */
+    private static String nonFinite(INDArray t) {
+        if (!t.dataType().isFPType() || Double.isFinite(t.sumNumber().doubleValue())) {
+            return null;
+        }
+        long nan = t.isNaN().castTo(org.nd4j.linalg.api.buffer.DataType.INT).sumNumber().longValue();
+        long inf = t.isInfinite().castTo(org.nd4j.linalg.api.buffer.DataType.INT).sumNumber().longValue();
+        return nan + inf == 0 ? null : nan + " NaN and " + inf + " infinite values of " + t.length();
     }
 
     /** timm's adapt_input_conv: RGB to grey sums the filters; otherwise repeat and rescale. */

@@ -93,9 +93,52 @@ public abstract class Model {
         return Nd4j.getWorkspaceManager().getAndActivateWorkspace(WORKSPACE, "netspec-" + name);
     }
 
-    /** Runs the network on a batch already in NetSpec's layout (NHWC, float32). */
+    /** Runs the network on a batch already in NetSpec's layout (NHWC, float32), checked like {@link #predict}'s. */
     public INDArray forward(INDArray nhwc, Mode mode) {
-        return forward(nhwc, new Context(mode));
+        return forward(checkModelLayout(nhwc), new Context(mode));
+    }
+
+    /**
+     * {@code nhwc} as this model takes it at run time — {@code [N, H, W, C]} (or {@code [N, F]}),
+     * in its parameters' type, every value finite — or an {@link IllegalArgumentException}
+     * giving the expected and actual shapes (an NCHW batch here would run on scrambled pixels).
+     */
+    public INDArray checkModelLayout(INDArray nhwc) {
+        requireType(nhwc);
+        long[] shape = nhwc.shape();
+        long[] expected = input.batch(shape.length > 0 ? shape[0] : 0);
+        if (shape.length != expected.length || shape.length == 0 || shape[0] < 1
+                || !Arrays.equals(Arrays.copyOfRange(shape, 1, shape.length), Arrays.copyOfRange(expected, 1, expected.length))) {
+            throw new IllegalArgumentException(name + " takes batches in its run-time layout " + (input.isSpatial()
+                    ? "[N, " + input.height() + ", " + input.width() + ", " + input.channels() + "] (NHWC)"
+                    : "[N, " + input.channels() + "]") + ", got " + Arrays.toString(shape)
+                    + (input.isSpatial() ? "; predict() and features() take NCHW" : ""));
+        }
+        requireFinite(nhwc);
+        return nhwc;
+    }
+
+    /**
+     * Refuses NaN and infinite inputs: they would not come out as NaN (a relu turns NaN into 0), so
+     * the logits of a broken image would look like any other's.
+     */
+    private void requireFinite(INDArray x) {
+        if (Double.isFinite(x.sumNumber().doubleValue())) {
+            return; // the common case, in one pass
+        }
+        long nan = x.isNaN().castTo(DataType.INT).sumNumber().longValue();
+        long inf = x.isInfinite().castTo(DataType.INT).sumNumber().longValue();
+        if (nan + inf > 0) {
+            throw new IllegalArgumentException(name + ": the input holds " + nan + " NaN and " + inf
+                    + " infinite values of " + x.length() + "; refused, as the logits of such input mean nothing");
+        }
+    }
+
+    private void requireType(INDArray images) {
+        if (images.dataType() != parameters.dataType()) {
+            throw new IllegalArgumentException(name + " expects " + (parameters.dataType() == DataType.FLOAT ? "float32"
+                    : parameters.dataType().toString().toLowerCase(java.util.Locale.ROOT)) + " input, got " + images.dataType());
+        }
     }
 
     /** Loss, logits and the gradient of the loss for every parameter, by checkpoint name. */
@@ -106,17 +149,17 @@ public abstract class Model {
      * their running averages updated), softmax cross-entropy, and back-propagation.
      */
     public Gradients gradients(INDArray nhwc, INDArray labels, double labelSmoothing) {
-        return gradients(nhwc, labels, labelSmoothing, Context.training(new Tape()));
+        return gradients(checkModelLayout(nhwc), labels, labelSmoothing, Context.training(new Tape()));
     }
 
     /** {@link #gradients}, timing every layer, op and backward step into {@code profile}. */
     public Gradients gradients(INDArray nhwc, INDArray labels, double labelSmoothing, Profile profile) {
-        return gradients(nhwc, labels, labelSmoothing, Context.training(new Tape(profile)).profiled(profile));
+        return gradients(checkModelLayout(nhwc), labels, labelSmoothing, Context.training(new Tape(profile)).profiled(profile));
     }
 
     /** {@link #gradients} with the pass's randomness (dropout) drawn from {@code passSeed} alone: replayable. */
     public Gradients gradients(INDArray nhwc, INDArray labels, double labelSmoothing, long passSeed) {
-        return gradients(nhwc, labels, labelSmoothing, Context.training(new Tape()).seeded(passSeed));
+        return gradients(checkModelLayout(nhwc), labels, labelSmoothing, Context.training(new Tape()).seeded(passSeed));
     }
 
     private Gradients gradients(INDArray nhwc, INDArray labels, double labelSmoothing, Context ctx) {
@@ -152,7 +195,8 @@ public abstract class Model {
     /**
      * The named intermediate values of one evaluation pass over NCHW {@code images}: block
      * outputs ({@code layer2.1}), groups of blocks ({@code layer2}: the last block of the group)
-     * and named layers ({@code conv1}), each NHWC.
+     * and named layers ({@code conv1}), each NCHW ({@code [N, C, H, W]}, as {@code FEATURES} gives
+     * their shapes), or {@code [N, F]} for flat values.
      */
     public Map<String, INDArray> features(INDArray images, String... names) {
         Map<String, String> resolved = new LinkedHashMap<>();
@@ -162,7 +206,11 @@ public abstract class Model {
         Context ctx = new Context(Mode.EVAL, Set.copyOf(resolved.values()));
         forward(toNhwc(images), ctx);
         Map<String, INDArray> out = new LinkedHashMap<>();
-        resolved.forEach((asked, path) -> out.put(asked, ctx.kept().get(path)));
+        // NCHW like the images (and like FEATURES' C x H x W shapes), not the run-time NHWC
+        resolved.forEach((asked, path) -> {
+            INDArray v = ctx.kept().get(path);
+            out.put(asked, v.rank() == 4 ? v.permute(0, 3, 1, 2).dup('c') : v);
+        });
         return out;
     }
 
@@ -182,7 +230,10 @@ public abstract class Model {
             }
         }
         if (found == null) {
-            throw new IllegalArgumentException("no feature '" + feature + "' in " + name);
+            List<String> valid = new java.util.ArrayList<>(layers.stream().map(Layer::path).filter(p -> !p.contains("."))
+                    .toList());
+            valid.addAll(blockPaths());
+            throw new IllegalArgumentException("no feature '" + feature + "' in " + name + "; it has " + valid);
         }
         return found;
     }
@@ -193,10 +244,11 @@ public abstract class Model {
     }
 
     private INDArray toNhwc(INDArray images) {
-        if (images.dataType() != parameters.dataType()) {
-            throw new IllegalArgumentException(name + " expects " + (parameters.dataType() == DataType.FLOAT ? "float32"
-                    : parameters.dataType().toString().toLowerCase(java.util.Locale.ROOT)) + " input, got " + images.dataType());
+        requireType(images);
+        if (images.rank() == 0 || images.size(0) < 1) {
+            throw new IllegalArgumentException(name + ": the batch is empty " + Arrays.toString(images.shape()));
         }
+        requireFinite(images);
         long[] shape = images.shape();
         if (input.isSpatial()) {
             long[] expected = {-1, input.channels(), input.height(), input.width()};

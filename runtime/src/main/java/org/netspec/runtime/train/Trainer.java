@@ -38,17 +38,45 @@ public final class Trainer {
                          double weightDecay, double labelSmoothing, double warmupEpochs, Dataset.Augment augment,
                          long seed) {
         public Config {
-            if (epochs < 1 || batch < 1 || learningRate <= 0) {
-                throw new IllegalArgumentException("epochs and batch must be at least 1 and the learning rate positive");
+            if (epochs < 1 || batch < 1) {
+                throw new IllegalArgumentException("epochs and batch must be at least 1, got " + epochs + " and " + batch);
+            }
+            // written so that NaN fails every test: `NaN <= 0` is false
+            if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
+                throw new IllegalArgumentException("the learning rate must be a positive number, got " + learningRate);
             }
             if (!optimizer.equals("sgd") && !optimizer.equals("adamw")) {
                 throw new IllegalArgumentException("optimizer must be sgd or adamw, got '" + optimizer + "'");
+            }
+            if (!(momentum >= 0 && momentum < 1)) {
+                throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
+            }
+            if (optimizer.equals("sgd") && nesterov && momentum == 0) {
+                throw new IllegalArgumentException("Nesterov momentum needs a momentum above 0 (or turn Nesterov off)");
+            }
+            if (!(weightDecay >= 0) || !Double.isFinite(weightDecay)) {
+                throw new IllegalArgumentException("weight decay must be a number >= 0, got " + weightDecay);
+            }
+            if (!(labelSmoothing >= 0 && labelSmoothing < 1)) {
+                throw new IllegalArgumentException("label smoothing must be in [0, 1), got " + labelSmoothing);
+            }
+            if (!(warmupEpochs >= 0) || !Double.isFinite(warmupEpochs)) {
+                throw new IllegalArgumentException("warm-up must be a number of epochs >= 0, got " + warmupEpochs);
             }
         }
 
         Optimizer newOptimizer() {
             return optimizer.equals("sgd") ? new Sgd(momentum, nesterov, weightDecay, false)
                     : new AdamW(0.9, 0.999, 1e-8, weightDecay);
+        }
+    }
+
+    /** A training run stopped because its loss stopped being a number; the message names the step. */
+    public static final class Diverged extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        public Diverged(String message) {
+            super(message);
         }
     }
 
@@ -144,6 +172,12 @@ public final class Trainer {
             long step = epoch * stepsPerEpoch + b;
             Model.Gradients g = model.gradients(batch.images(), batch.labels(), config.labelSmoothing(),
                     config.seed() * 0x9E3779B97F4A7C15L + step);
+            if (!Double.isFinite(g.loss())) {
+                // stop before the update: the weights of the last good step stay, the checkpoint is untouched
+                throw new Diverged("epoch " + (epoch + 1) + ", step " + (b + 1) + " of " + stepsPerEpoch + " (step "
+                        + (step + 1) + " of the run): the loss is " + g.loss() + "; training stopped, the last "
+                        + CHECKPOINT + " in " + out + " (if any) is kept; a lower --lr or more warm-up may help");
+            }
             lr = schedule.at(step);
             // The update's temporaries reuse one workspace; parameters and buffers live outside it.
             try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(UPDATE, "netspec-update")) {

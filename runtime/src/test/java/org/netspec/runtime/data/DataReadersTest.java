@@ -164,4 +164,33 @@ class DataReadersTest {
         assertThat(data.labels()).containsExactly(0, 1);
         assertThat(data.height()).isEqualTo(16);
     }
+
+    /** Class folders that would shift labels or count as classes, and images too large to decode. */
+    @Test
+    void imageFoldersMustAgreeAndHoldImages(@org.junit.jupiter.api.io.TempDir Path test) throws Exception {
+        readsAFolderOfImages();
+        Files.createDirectories(test.resolve("cat"));
+        Files.createDirectories(test.resolve("bird"));
+        Files.copy(dir.resolve("cat").resolve("a.png"), test.resolve("cat").resolve("a.png"));
+        Files.copy(dir.resolve("cat").resolve("a.png"), test.resolve("bird").resolve("a.png"));
+        assertThatThrownBy(() -> ImageFolder.read(test, 16, java.util.List.of("cat", "dog")))
+                .isInstanceOf(DataException.class).hasMessage(test + ": its class folders differ from the training"
+                        + " side's, so labels would shift (missing [dog], extra [bird])");
+
+        Files.createDirectories(dir.resolve("empty"));
+        assertThatThrownBy(() -> ImageFolder.read(dir, 16)).hasMessage(dir.resolve("empty")
+                + ": class folder without .jpg, .jpeg or .png images");
+        Files.delete(dir.resolve("empty"));
+        Files.createSymbolicLink(dir.resolve("loop"), dir); // a link back to the root: no images of its own
+        assertThatThrownBy(() -> ImageFolder.read(dir, 16)).hasMessageContaining("loop: class folder without");
+        Files.delete(dir.resolve("loop"));
+
+        // 40 million pixels in a small PNG: refused from its header, before decoding them
+        java.awt.image.BufferedImage wide = new java.awt.image.BufferedImage(20000, 2001,
+                java.awt.image.BufferedImage.TYPE_BYTE_BINARY);
+        javax.imageio.ImageIO.write(wide, "png", dir.resolve("dog").resolve("huge.png").toFile());
+        assertThatThrownBy(() -> ImageFolder.read(dir, 16)).hasMessage(dir.resolve("dog").resolve("huge.png")
+                + ": 20000x2001 pixels, more than the 40,000,000 an image may have here (raise it with"
+                + " -Dnetspec.maxImagePixels=N)");
+    }
 }

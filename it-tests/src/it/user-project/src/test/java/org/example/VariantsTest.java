@@ -27,7 +27,7 @@ class VariantsTest {
         assertEquals(66_854_730L, model.parameterCount());
         INDArray logits = model.predict(Nd4j.rand(DataType.FLOAT, 1, 3, 64, 64));
         assertArrayEquals(new long[] {1, 10}, logits.shape());
-        assertArrayEquals(new long[] {1, 4, 4, 1024}, model.features(Nd4j.rand(DataType.FLOAT, 1, 3, 64, 64), "layer3")
+        assertArrayEquals(new long[] {1, 1024, 4, 4}, model.features(Nd4j.rand(DataType.FLOAT, 1, 3, 64, 64), "layer3")
                 .get("layer3").shape());
     }
 }
