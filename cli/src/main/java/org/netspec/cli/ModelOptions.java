@@ -22,8 +22,7 @@ final class ModelOptions {
      */
     static boolean loadWeights(Model net, Path weights, boolean flax, String command, PrintWriter err) {
         try {
-            var report = net.loadWeights(weights, org.netspec.runtime.model.LoadOptions.strict().withFlax(flax)
-                    .withIgnored(n -> n.startsWith("optimizer/")));
+            var report = net.loadWeights(weights, org.netspec.runtime.model.LoadOptions.strict().withFlax(flax));
             err.printf("loaded %d tensors from %s%s%n", report.loaded(), weights,
                     report.ignored().isEmpty() ? "" : " (ignored " + report.ignored().size() + ": num_batches_tracked"
                             + " counters, optimizer state)");

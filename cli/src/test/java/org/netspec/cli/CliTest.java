@@ -157,8 +157,9 @@ class CliTest {
         Run resumed = run("train", "--spec", CIFAR, "--model", model, "--data", "fashion-mnist:" + embedded(), "--epochs", "2",
                 "--limit", "256", "--batch", "32", "--out", out.toString(), "--resume");
         assertThat(resumed.exit()).isEqualTo(1);
-        assertThat(resumed.err()).startsWith("netspec train: ").contains("resume with the same settings")
-                .doesNotContain("internal error");
+        assertThat(resumed.err()).startsWith("netspec train: cannot resume from ")
+                .contains("config.epochs: checkpoint '1', this run '2'")
+                .contains("config.batch: checkpoint '64', this run '32'").doesNotContain("internal error");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package org.netspec.codegen;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -54,6 +55,48 @@ class TrainerResumeTest {
                 .isEqualTo(Files.readAllLines(dir.resolve("a").resolve(Trainer.METRICS)).get(2).split(",")[1]);
         assertThat(two.get(1).trainLoss()).isLessThan(two.get(0).trainLoss());
         assertThat(Files.list(dir.resolve("a")).map(p -> p.getFileName().toString()).toList())
-                .containsExactlyInAnyOrder(Trainer.CHECKPOINT, Trainer.METRICS);
+                .containsExactlyInAnyOrder(Trainer.CHECKPOINT, Trainer.METRICS, ".netspec.lock");
+    }
+
+    /**
+     * Resume trusts nothing: another network under the same class name, a changed tensor, other
+     * settings are refused, naming each; a row of metrics.csv lost to a kill after the checkpoint's
+     * rename comes back from the checkpoint; a temporary file left by a kill is removed.
+     */
+    @Test
+    void resumeRefusesWhatDiffersAndLosesNoRow() throws Exception {
+        Path subset = FashionMnist.embedded();
+        Dataset train = FashionMnist.read(subset, "train").limit(128);
+        Dataset test = FashionMnist.read(subset, "t10k").limit(64);
+        PrintStream quiet = new PrintStream(java.io.OutputStream.nullOutputStream());
+        Path out = dir.resolve("run");
+        new Trainer(model(), train, test, config(2), out, quiet).run(false, 1);
+        Path checkpoint = out.resolve(Trainer.CHECKPOINT);
+        byte[] good = Files.readAllBytes(checkpoint);
+
+        Model wider = CompiledModels.build("ResNet20", "filters", 8, "inputShape", new int[] {1, 28, 28}, "seed", 3L);
+        assertThatThrownBy(() -> new Trainer(wider, train, test, config(2), out, quiet).run(true))
+                .hasMessageContaining("network: another network; first difference, checkpoint 'conv1 conv [1, 28, 28, 4]")
+                .hasMessageContaining("this model 'conv1 conv [1, 28, 28, 8]");
+        assertThatThrownBy(() -> new Trainer(model(), train.limit(96), test, config(2), out, quiet).run(true))
+                .hasMessageContaining("data.train: checkpoint 'fashion-mnist/train, 128 examples");
+
+        // one flipped bit in a weight: the file's own digest notices
+        byte[] damaged = good.clone();
+        damaged[damaged.length - 3] ^= 0x10;
+        Files.write(checkpoint, damaged);
+        assertThatThrownBy(() -> new Trainer(model(), train, test, config(2), out, quiet).run(true))
+                .hasMessageContaining("do not match their recorded digest");
+
+        // killed after the checkpoint's rename, before the CSV's, and during a later write
+        Files.write(checkpoint, good);
+        Files.writeString(out.resolve(Trainer.METRICS), "epoch\n");
+        Files.writeString(out.resolve("." + Trainer.CHECKPOINT + ".x1.tmp"), "partial");
+        new Trainer(model(), train, test, config(2), out, quiet).run(true);
+        List<String> rows = Files.readAllLines(out.resolve(Trainer.METRICS));
+        assertThat(rows).hasSize(3);
+        assertThat(rows.get(1)).startsWith("1,");
+        assertThat(rows.get(2)).startsWith("2,");
+        assertThat(out.resolve("." + Trainer.CHECKPOINT + ".x1.tmp")).doesNotExist();
     }
 }

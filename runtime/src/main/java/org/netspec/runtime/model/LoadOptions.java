@@ -17,8 +17,12 @@ import java.util.function.UnaryOperator;
  */
 public record LoadOptions(UnaryOperator<String> naming, String newHead, boolean adaptChannels,
                           java.util.function.Predicate<String> ignored, boolean flax) {
+    /**
+     * Every tensor must fit exactly; a training checkpoint's optimizer state ({@code optimizer/...})
+     * is skipped and listed in {@link LoadReport#ignored()}, so inference can read what training wrote.
+     */
     public static LoadOptions strict() {
-        return new LoadOptions(UnaryOperator.identity(), null, false, name -> false, false);
+        return new LoadOptions(UnaryOperator.identity(), null, false, name -> name.startsWith("optimizer/"), false);
     }
 
     /** Strict loading of a Flax checkpoint (msgpack or safetensors with Flax's paths). */

@@ -31,7 +31,6 @@ import org.netspec.runtime.model.Model;
 public final class Trainer {
     public static final String CHECKPOINT = "checkpoint.safetensors";
     public static final String METRICS = "metrics.csv";
-    private static final String OPTIMIZER_PREFIX = "optimizer/";
 
     /** How to train. {@code optimizer} is {@code sgd} (momentum, Nesterov) or {@code adamw}. */
     public record Config(int epochs, int batch, double learningRate, String optimizer, double momentum, boolean nesterov,
@@ -129,31 +128,52 @@ public final class Trainer {
      */
     public List<Epoch> run(boolean resume, int until) throws IOException {
         Files.createDirectories(out);
-        int start = 0;
-        List<String> metrics = new ArrayList<>();
-        if (resume) {
-            start = restore();
-            Path csv = out.resolve(METRICS);
-            if (Files.isRegularFile(csv)) {
-                List<String> lines = Files.readAllLines(csv);
-                metrics.addAll(lines.subList(0, Math.min(lines.size(), start + 1)));
+        try (OutputLock lock = OutputLock.take(out)) {
+            removeStaleTemporaries();
+            TrainingCheckpoint.Identity identity = TrainingCheckpoint.Identity.of(model, config, train, test);
+            int start = 0;
+            List<String> metrics = new ArrayList<>();
+            if (resume) {
+                Path file = out.resolve(CHECKPOINT);
+                if (!Files.isRegularFile(file)) {
+                    throw new IOException("cannot resume: no " + CHECKPOINT + " in " + out);
+                }
+                TrainingCheckpoint.Restored restored = TrainingCheckpoint.restore(file, model, optimizer, identity);
+                start = restored.epochsDone();
+                // the rows live in the checkpoint: a kill between its rename and the CSV's loses none
+                metrics.addAll(restored.metrics().lines().toList());
+            }
+            if (metrics.isEmpty()) {
+                metrics.add(Epoch.HEADER);
+            }
+            writeAtomically(out.resolve(METRICS), String.join("\n", metrics) + "\n");
+            List<Epoch> results = new ArrayList<>();
+            for (int epoch = start; epoch < Math.min(until, config.epochs()); epoch++) {
+                Epoch e = epoch(epoch);
+                results.add(e);
+                metrics.add(e.csv());
+                String csv = String.join("\n", metrics) + "\n";
+                TrainingCheckpoint.save(out.resolve(CHECKPOINT), model, optimizer, identity, epoch + 1, csv);
+                writeAtomically(out.resolve(METRICS), csv);
+                progress.printf(Locale.ROOT, "epoch %d/%d: loss %.4f, train accuracy %.2f%%, test loss %.4f, top-1 %.2f%%,"
+                                + " top-5 %.2f%%, %.0f images/s, %.0f s%n", e.epoch(), config.epochs(), e.trainLoss(),
+                        100 * e.trainAccuracy(), e.testLoss(), 100 * e.top1(), 100 * e.top5(), e.imagesPerSecond(),
+                        e.seconds());
+            }
+            return results;
+        }
+    }
+
+    /** Temporary files of a write that a kill interrupted: never read, so removed. */
+    private void removeStaleTemporaries() throws IOException {
+        try (var files = Files.list(out)) {
+            for (Path p : files.toList()) {
+                String n = p.getFileName().toString();
+                if (n.equals(METRICS + ".tmp") || n.startsWith("." + CHECKPOINT + ".") && n.endsWith(".tmp")) {
+                    Files.deleteIfExists(p);
+                }
             }
         }
-        if (metrics.isEmpty()) {
-            metrics.add(Epoch.HEADER);
-        }
-        List<Epoch> results = new ArrayList<>();
-        for (int epoch = start; epoch < Math.min(until, config.epochs()); epoch++) {
-            Epoch e = epoch(epoch);
-            results.add(e);
-            metrics.add(e.csv());
-            save(epoch + 1);
-            writeAtomically(out.resolve(METRICS), String.join("\n", metrics) + "\n");
-            progress.printf(Locale.ROOT, "epoch %d/%d: loss %.4f, train accuracy %.2f%%, test loss %.4f, top-1 %.2f%%,"
-                            + " top-5 %.2f%%, %.0f images/s, %.0f s%n", e.epoch(), config.epochs(), e.trainLoss(),
-                    100 * e.trainAccuracy(), e.testLoss(), 100 * e.top1(), 100 * e.top5(), e.imagesPerSecond(), e.seconds());
-        }
-        return results;
     }
 
     private Epoch epoch(int epoch) {
@@ -222,49 +242,6 @@ public final class Trainer {
             top5 += Metrics.correct(logits, batch.labels(), Math.min(5, (int) logits.size(1)));
         }
         return new double[] {lossSum / data.size(), (double) top1 / data.size(), (double) top5 / data.size()};
-    }
-
-    private void save(int epochsDone) throws IOException {
-        Map<String, INDArray> tensors = new LinkedHashMap<>(model.parameters().all());
-        optimizer.state().forEach((k, v) -> tensors.put(OPTIMIZER_PREFIX + k, v));
-        Map<String, String> metadata = new LinkedHashMap<>();
-        metadata.put("format", "netspec-training");
-        metadata.put("model", model.name());
-        metadata.put("epochs_done", String.valueOf(epochsDone));
-        metadata.put("seed", String.valueOf(config.seed()));
-        metadata.put("batch", String.valueOf(config.batch()));
-        metadata.put("config", config.toString());
-        SafeTensors.write(out.resolve(CHECKPOINT), tensors, metadata);
-    }
-
-    /** Loads the checkpoint into model and optimizer; returns the number of epochs done. */
-    private int restore() throws IOException {
-        Path file = out.resolve(CHECKPOINT);
-        if (!Files.isRegularFile(file)) {
-            throw new IOException("cannot resume: no " + CHECKPOINT + " in " + out);
-        }
-        try (SafeTensors in = SafeTensors.open(file)) {
-            Map<String, String> meta = in.metadata();
-            if (!model.name().equals(meta.get("model")) || !String.valueOf(config.seed()).equals(meta.get("seed"))
-                    || !String.valueOf(config.batch()).equals(meta.get("batch"))) {
-                throw new IOException(file + " was written for model " + meta.get("model") + ", seed " + meta.get("seed")
-                        + ", batch " + meta.get("batch") + "; resume with the same settings");
-            }
-            Map<String, INDArray> targets = model.parameters().all();
-            Map<String, INDArray> optimizerState = new LinkedHashMap<>();
-            for (String name : in.names()) {
-                if (name.startsWith(OPTIMIZER_PREFIX)) {
-                    optimizerState.put(name.substring(OPTIMIZER_PREFIX.length()), in.readArray(name));
-                } else if (targets.containsKey(name)) {
-                    targets.get(name).assign(in.readArray(name));
-                } else {
-                    throw new IOException(file + ": unexpected tensor " + name);
-                }
-            }
-            optimizer.restore(optimizerState);
-            model.parameters().touch();
-            return Integer.parseInt(meta.getOrDefault("epochs_done", "0"));
-        }
     }
 
     private static void writeAtomically(Path file, String text) throws IOException {
