@@ -52,14 +52,14 @@ final class BenchCommand implements Callable<Integer> {
         var err = spec.commandLine().getErr();
         if (batch < 1 || iterations < 1 || warmup < 0) {
             err.println("netspec bench: --batch and --iterations must be at least 1, --warmup at least 0");
-            return 2;
+            return 1;
         }
         int[] shape;
         try {
             shape = SpecFiles.parseShape(input).dims().stream().mapToInt(Integer::intValue).toArray();
         } catch (IllegalArgumentException e) {
             err.println("netspec bench: --input: " + e.getMessage());
-            return 2;
+            return 1;
         }
         Model net;
         net = target.load(shape, 0, err);

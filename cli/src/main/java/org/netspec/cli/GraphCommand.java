@@ -49,14 +49,14 @@ final class GraphCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         if (!format.equals("dot") && !format.equals("svg")) {
             err.println("netspec graph: --format must be dot or svg, got '" + format + "'");
-            return 2;
+            return 1;
         }
         Optional<Shape> shape;
         try {
             shape = Optional.ofNullable(input).map(SpecFiles::parseShape);
         } catch (IllegalArgumentException e) {
             err.println("netspec graph: --input: " + e.getMessage());
-            return 2;
+            return 1;
         }
         Optional<ModelGraph> graph = SpecFiles.elaborate(file, model, shape, err);
         if (graph.isEmpty()) {

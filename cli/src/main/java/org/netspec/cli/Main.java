@@ -23,13 +23,30 @@ public final class Main implements Runnable {
         System.exit(run(args));
     }
 
-    /** Runs the tool without exiting the JVM (tests call this). */
+    /** Runs the tool without exiting the JVM. */
     public static int run(String... args) {
+        return commandLine().execute(args);
+    }
+
+    /**
+     * The tool with its exit codes: 1 for anything wrong with the user's command line (picocli's
+     * own default would be 2), 2 only for an exception no command turned into a message — a bug.
+     */
+    static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
+        cli.setParameterExceptionHandler((e, args) -> {
+            CommandLine c = e.getCommandLine();
+            c.getErr().println("netspec: " + e.getMessage());
+            c.getErr().println("see: " + c.getCommandSpec().qualifiedName() + " --help");
+            return 1;
+        });
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             commandLine.getErr().println("netspec: internal error: " + e);
+            commandLine.getErr().println("This is a bug in NetSpec; please report it with the command line and this"
+                    + " trace:");
+            e.printStackTrace(commandLine.getErr());
             return 2;
         });
-        return cli.execute(args);
+        return cli;
     }
 }

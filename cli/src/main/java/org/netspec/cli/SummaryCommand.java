@@ -46,7 +46,7 @@ final class SummaryCommand implements Callable<Integer> {
             shape = Optional.ofNullable(input).map(SpecFiles::parseShape);
         } catch (IllegalArgumentException e) {
             err.println("netspec summary: --input: " + e.getMessage());
-            return 2;
+            return 1;
         }
         Optional<ModelGraph> graph = SpecFiles.elaborate(file, model, shape, err);
         if (graph.isEmpty()) {

@@ -79,6 +79,10 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (limit != null && limit < 1) {
+            spec.commandLine().getErr().println("netspec train: --limit must be at least 1, got " + limit);
+            return 1;
+        }
         PrintWriter err = spec.commandLine().getErr();
         DataSpec sets;
         try {

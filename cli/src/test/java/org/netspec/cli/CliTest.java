@@ -22,7 +22,7 @@ class CliTest {
     static Run run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new Main());
+        CommandLine cli = Main.commandLine();
         cli.setOut(new PrintWriter(out, true));
         cli.setErr(new PrintWriter(err, true));
         int exit = cli.execute(args);
@@ -103,7 +103,7 @@ class CliTest {
     @Test
     void badInputShapeIsAUsageError() {
         Run r = run("summary", RESNET, "ResNet18", "--input", "3x0x224");
-        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.exit()).isEqualTo(1);
         assertThat(r.err()).contains("expected CxHxW");
     }
 
@@ -160,6 +160,18 @@ class CliTest {
         assertThat(resumed.err()).startsWith("netspec train: cannot resume from ")
                 .contains("config.epochs: checkpoint '1', this run '2'")
                 .contains("config.batch: checkpoint '64', this run '32'").doesNotContain("internal error");
+    }
+
+    @Test
+    void usageErrorsExitWith1AndNameTheOption() {
+        Run r = run("export", "--spec", RESNET, "--model", "ResNet18");
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).contains("netspec: Missing required option: '--output=OUT.onnx'")
+                .contains("see: netspec export --help");
+        Run limit = run("train", "--spec", CIFAR, "--model", "ResNet20", "--data", "fashion-mnist", "--limit", "-1",
+                "--out", "/tmp/never");
+        assertThat(limit.exit()).isEqualTo(1);
+        assertThat(limit.err()).contains("--limit must be at least 1, got -1");
     }
 
     @Test
