@@ -31,7 +31,21 @@ public final class NetSpecGenerator {
         }
         if (program.ok()) {
             files.addAll(new JavaEmitter(program, graphs).emit());
+            warnAboutTheDefaultPackage(program, sorted);
         }
         return new GenerationResult(program.ok() ? files : List.of(), program.diagnostics(), program.sources());
+    }
+
+    /** Classes in the default package cannot be imported from a named one: say so, naming the file. */
+    private static void warnAboutTheDefaultPackage(Program program, List<Path> specs) {
+        List<String> given = specs.stream().map(Path::toString).toList();
+        for (org.netspec.dsl.syntax.SpecFile file : program.files()) {
+            if (file.packageName().isEmpty() && !file.definitions().isEmpty() && given.contains(file.path())) {
+                program.diagnostics().warning(org.netspec.dsl.diag.Code.NS061,
+                        new org.netspec.dsl.diag.Pos(file.pos().file(), 1, 1, 0),
+                        "no `package` in this spec: its classes go to Java's default package, which code in a named"
+                                + " package cannot import; add `package com.example.models;` at its top");
+            }
+        }
     }
 }

@@ -24,7 +24,15 @@ import org.sonatype.plexus.build.incremental.BuildContext;
 import org.sonatype.plexus.build.incremental.DefaultBuildContext;
 
 /**
- * {@code netspec:generate}: Java classes from the project's {@code .net} specs. A thin layer: it
+ * Generates Java classes from the project's {@code .net} specs: one class per block, network and
+ * model, in the package each spec declares (a spec without {@code package} is warned about,
+ * NS061), into {@code target/generated-sources/netspec}, added to the compile sources; the specs
+ * themselves go into the jar so that other projects can {@code import} them. Only specs whose
+ * content (or whose imports, the plugin or its configuration) changed are regenerated, only
+ * changed files are written, and classes of deleted specs are removed. Mistakes in a spec are
+ * reported all at once as {@code file:[line,col] error[NSnnn]: message} and fail the build.
+ *
+ * <p>For NetSpec's developers: {@code netspec:generate} is a thin layer: it
  * maps configuration into an {@link IncrementalGeneration.Request}, reports diagnostics the way
  * IDEs parse them, and registers the generated sources and the specs (as resources, so that other
  * projects can import them from this jar).
@@ -33,19 +41,24 @@ import org.sonatype.plexus.build.incremental.DefaultBuildContext;
         requiresDependencyResolution = ResolutionScope.COMPILE)
 public final class GenerateMojo extends AbstractMojo {
 
+    /** The folder of the project's {@code .net} specs, searched recursively. */
     @Parameter(defaultValue = "${project.basedir}/src/main/net", property = "netspec.sourceDirectory")
     private File sourceDirectory;
 
+    /** Where the generated Java sources go; added to the project's compile source roots. */
     @Parameter(defaultValue = "${project.build.directory}/generated-sources/netspec",
             property = "netspec.outputDirectory")
     private File outputDirectory;
 
+    /** Skips generation altogether ({@code -Dnetspec.skip}). */
     @Parameter(defaultValue = "false", property = "netspec.skip")
     private boolean skip;
 
+    /** The project being built (set by Maven). */
     @Parameter(defaultValue = "${project}", readonly = true, required = true)
     private MavenProject project;
 
+    /** This plugin's version, part of the staleness key (set by Maven). */
     @Parameter(defaultValue = "${plugin.version}", readonly = true)
     private String pluginVersion;
 
@@ -90,6 +103,9 @@ public final class GenerateMojo extends AbstractMojo {
             int count = outcome.result().diagnostics().errorCount();
             throw new MojoFailureException("NetSpec found " + count + (count == 1 ? " error" : " errors")
                     + " in " + sourceDirectory);
+        }
+        for (Diagnostic d : outcome.result().diagnostics().all()) {
+            report(d); // warnings of a successful run
         }
         if (outcome.written() > 0 || outcome.deleted() > 0) {
             buildContext.refresh(outputDirectory);

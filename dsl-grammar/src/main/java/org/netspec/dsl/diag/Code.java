@@ -56,7 +56,9 @@ public enum Code {
     NS052("network too large", "Elaboration produced more than 100,000 layers: a loop bound is probably wrong."),
 
     // Code generation
-    NS060("not supported by the generator", "A construct the Java generator cannot translate yet; the message says which.");
+    NS060("not supported by the generator", "A construct the Java generator cannot translate yet; the message says which."),
+    NS061("no package (warning)", "A spec without `package` generates its classes in Java's default package, which code in"
+            + " a named package cannot import; add `package com.example.models;` at its top.");
 
     private final String title;
     private final String explanation;

@@ -31,6 +31,10 @@ public final class Diagnostics {
         report(Severity.ERROR, code, pos, message);
     }
 
+    public void warning(Code code, Pos pos, String message) {
+        report(Severity.WARNING, code, pos, message);
+    }
+
     public void note(Code code, Pos pos, String message) {
         report(Severity.NOTE, code, pos, message);
     }
