@@ -118,6 +118,14 @@ final class JavaEmitter {
                     .addJavadoc("Network parameter {@code $L}.\n", spec)
                     .addParameter(Rt.javaType(t, true), javaName)
                     .addStatement("values.put($S, $N)", p.name(), javaName).addStatement("return this").build());
+            if (t == StaticType.INT_LIST) { // stages(3, 4, 6, 3) as well as stages(List.of(3, 4, 6, 3))
+                builder.addMethod(MethodSpec.methodBuilder(javaName).addModifiers(Modifier.PUBLIC).returns(builderClass)
+                        .addJavadoc("Network parameter {@code $L}, as values.\n", spec)
+                        .addParameter(int[].class, javaName).varargs()
+                        .addStatement("values.put($S, $T.stream($N).boxed().toList())", p.name(), java.util.Arrays.class,
+                                javaName)
+                        .addStatement("return this").build());
+            }
         }
         builder.addMethod(MethodSpec.methodBuilder("inputShape").addModifiers(Modifier.PUBLIC).returns(builderClass)
                         .addJavadoc("Input shape of one example, C x H x W (default {@code $L}).\n", graph.input())

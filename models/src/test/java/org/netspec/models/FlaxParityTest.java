@@ -100,6 +100,11 @@ class FlaxParityTest {
         assertThat(FlaxResNet50.MACS).isEqualTo(ResNet50.MACS);
         assertThat(FlaxResNet200.MACS).isEqualTo(ResNet200.MACS);
         assertThat(FlaxResNet18.FEATURES.get("ResNetBlock_7")).containsExactly(512, 7, 7);
+        // list parameters take values too: stages(1, 1, 1, 1) is stages(List.of(1, 1, 1, 1))
+        assertThat(FlaxResNet18.builder().stages(1, 1, 1, 1).filters(8).inputShape(3, 32, 32).build().parameterCount())
+                .isEqualTo(FlaxResNet18.builder().stages(List.of(1, 1, 1, 1)).filters(8).inputShape(3, 32, 32).build()
+                        .parameterCount())
+                .isLessThan(FlaxResNet18.builder().filters(8).inputShape(3, 32, 32).build().parameterCount());
     }
 
     private static boolean hasFlax(String python) {
