@@ -2,7 +2,6 @@ package org.netspec.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -70,10 +69,7 @@ final class ExportCommand implements Callable<Integer> {
                 return 1;
             }
         }
-        Path dir = output.toAbsolutePath().getParent();
-        if (!Files.isDirectory(dir) || !Files.isWritable(dir)) {
-            err.println("netspec export: cannot write " + output + ": " + dir
-                    + (Files.isDirectory(dir) ? " is not writable" : " is not a directory"));
+        if (!ModelOptions.canWrite(output, "export", err)) {
             return 1;
         }
         Model net = target.load(shape, seed, err);

@@ -57,10 +57,7 @@ final class InferCommand implements Callable<Integer> {
             err.println("netspec infer: --layout must be nchw or nhwc, got '" + layout + "'");
             return 1;
         }
-        Path outDir = output.toAbsolutePath().getParent();
-        if (!java.nio.file.Files.isDirectory(outDir) || !java.nio.file.Files.isWritable(outDir)) {
-            err.println("netspec infer: cannot write " + output + ": " + outDir
-                    + (java.nio.file.Files.isDirectory(outDir) ? " is not writable" : " is not a directory"));
+        if (!ModelOptions.canWrite(output, "infer", err)) {
             return 1;
         }
         int colon = input.lastIndexOf(':');

@@ -15,6 +15,17 @@ final class ModelOptions {
             description = "model name, or a call such as 'ResNet(block: BasicBlock, stages: [2, 2, 2, 2])'")
     String model;
 
+    /** Whether {@code output}'s folder exists and is writable, checked before any work; false after saying why not. */
+    static boolean canWrite(Path output, String command, PrintWriter err) {
+        Path dir = output.toAbsolutePath().getParent();
+        if (java.nio.file.Files.isDirectory(dir) && java.nio.file.Files.isWritable(dir)) {
+            return true;
+        }
+        err.println("netspec " + command + ": cannot write " + output + ": " + dir
+                + (java.nio.file.Files.isDirectory(dir) ? " is not writable" : " is not a directory"));
+        return false;
+    }
+
     /**
      * Loads {@code weights} into {@code net} (a training checkpoint's optimizer state ignored);
      * false after printing why not — a missing, unreadable or ill-fitting file is the user's

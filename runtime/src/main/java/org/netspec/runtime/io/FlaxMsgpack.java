@@ -3,12 +3,10 @@ package org.netspec.runtime.io;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -301,15 +299,11 @@ public final class FlaxMsgpack {
             }
             node.put(parts[parts.length - 1], e.getValue());
         }
-        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "." + file.getFileName(), ".tmp");
-        try {
-            try (OutputStream out = Files.newOutputStream(tmp); MessagePacker packer = MessagePack.newDefaultPacker(out)) {
+        AtomicFiles.write(file, out -> {
+            try (MessagePacker packer = MessagePack.newDefaultPacker(out)) {
                 pack(packer, tree);
             }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        });
     }
 
     private static void pack(MessagePacker packer, Map<String, Object> tree) throws IOException {

@@ -75,7 +75,7 @@ final class Checkpoints {
                 if (adapted.contains(p.getKey())) {
                     value = adaptInputChannels(value, target.size(1));
                 }
-                String bad = nonFinite(value);
+                String bad = Tensors.nonFinite(value);
                 if (bad != null) {
                     problems.add("non-finite " + p.getValue() + ": " + bad);
                 }
@@ -89,16 +89,6 @@ final class Checkpoints {
             parameters.touch();
             return new LoadReport(plan.size(), keep, adapted, ignored);
         }
-    }
-
-    /** How many NaN and infinite values {@code t} holds, or null when every value is finite. */
-    private static String nonFinite(INDArray t) {
-        if (!t.dataType().isFPType() || Double.isFinite(t.sumNumber().doubleValue())) {
-            return null;
-        }
-        long nan = t.isNaN().castTo(org.nd4j.linalg.api.buffer.DataType.INT).sumNumber().longValue();
-        long inf = t.isInfinite().castTo(org.nd4j.linalg.api.buffer.DataType.INT).sumNumber().longValue();
-        return nan + inf == 0 ? null : nan + " NaN and " + inf + " infinite values of " + t.length();
     }
 
     /** timm's adapt_input_conv: RGB to grey sums the filters; otherwise repeat and rescale. */

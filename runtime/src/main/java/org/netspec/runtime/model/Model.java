@@ -83,6 +83,7 @@ public abstract class Model {
     /** Runs the network in a context of the caller's: a tape, kept features. */
     public INDArray forward(INDArray nhwc, Context ctx) {
         try (MemoryWorkspace ws = workspace()) {
+            requireFinite(nhwc); // inside the workspace: the check's temporaries are reused, not leaked to the GC
             INDArray out = network.forward(nhwc, ctx);
             ctx.kept().replaceAll((k, v) -> v.detach());
             return out.detach();
@@ -114,8 +115,7 @@ public abstract class Model {
                     : "[N, " + input.channels() + "]") + ", got " + Arrays.toString(shape)
                     + (input.isSpatial() ? "; predict() and features() take NCHW" : ""));
         }
-        requireFinite(nhwc);
-        return nhwc;
+        return nhwc; // values are checked finite where the pass runs, in its workspace
     }
 
     /**
@@ -123,14 +123,10 @@ public abstract class Model {
      * the logits of a broken image would look like any other's.
      */
     private void requireFinite(INDArray x) {
-        if (Double.isFinite(x.sumNumber().doubleValue())) {
-            return; // the common case, in one pass
-        }
-        long nan = x.isNaN().castTo(DataType.INT).sumNumber().longValue();
-        long inf = x.isInfinite().castTo(DataType.INT).sumNumber().longValue();
-        if (nan + inf > 0) {
-            throw new IllegalArgumentException(name + ": the input holds " + nan + " NaN and " + inf
-                    + " infinite values of " + x.length() + "; refused, as the logits of such input mean nothing");
+        String bad = Tensors.nonFinite(x);
+        if (bad != null) {
+            throw new IllegalArgumentException(name + ": the input holds " + bad
+                    + "; refused, as the logits of such input mean nothing");
         }
     }
 
@@ -164,6 +160,7 @@ public abstract class Model {
 
     private Gradients gradients(INDArray nhwc, INDArray labels, double labelSmoothing, Context ctx) {
         try (MemoryWorkspace ws = workspace()) {
+            requireFinite(nhwc);
             Tape tape = ctx.tape();
             INDArray logits = network.forward(nhwc, ctx);
             org.netspec.runtime.train.SoftmaxCrossEntropy.Result loss =
@@ -248,7 +245,6 @@ public abstract class Model {
         if (images.rank() == 0 || images.size(0) < 1) {
             throw new IllegalArgumentException(name + ": the batch is empty " + Arrays.toString(images.shape()));
         }
-        requireFinite(images);
         long[] shape = images.shape();
         if (input.isSpatial()) {
             long[] expected = {-1, input.channels(), input.height(), input.width()};

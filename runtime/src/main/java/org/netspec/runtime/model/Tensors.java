@@ -63,6 +63,19 @@ public final class Tensors {
         return big.mul(gate.broadcast(big.shape()));
     }
 
+    /**
+     * How many NaN and infinite values {@code t} holds, as words, or null when all are finite (or
+     * it holds no floats). One pass in the common case: a finite sum means finite values.
+     */
+    public static String nonFinite(INDArray t) {
+        if (!t.dataType().isFPType() || Double.isFinite(t.sumNumber().doubleValue())) {
+            return null;
+        }
+        long nan = t.isNaN().castTo(org.nd4j.linalg.api.buffer.DataType.INT).sumNumber().longValue();
+        long inf = t.isInfinite().castTo(org.nd4j.linalg.api.buffer.DataType.INT).sumNumber().longValue();
+        return nan + inf == 0 ? null : nan + " NaN and " + inf + " infinite values of " + t.length();
+    }
+
     public static int channels(Shape s) {
         return s.channels();
     }

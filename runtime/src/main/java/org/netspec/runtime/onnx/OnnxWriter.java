@@ -1,13 +1,12 @@
 package org.netspec.runtime.onnx;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import onnx.Onnx;
+import org.netspec.runtime.io.AtomicFiles;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.shade.protobuf.ByteString;
@@ -28,16 +27,7 @@ final class OnnxWriter {
     static long write(OnnxGraph graph, ModelInfo info, String input, String output, String producerVersion, Path file)
             throws IOException {
         Onnx.ModelProto model = model(graph, info, input, output, producerVersion);
-        Path dir = file.toAbsolutePath().getParent();
-        Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-        try {
-            try (OutputStream out = Files.newOutputStream(tmp)) {
-                model.writeTo(out);
-            }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.write(file, model::writeTo);
         return Files.size(file);
     }
 

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,6 +17,7 @@ import org.nd4j.linalg.api.memory.enums.LearningPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.netspec.runtime.data.Dataset;
+import org.netspec.runtime.io.AtomicFiles;
 import org.netspec.runtime.io.SafeTensors;
 import org.netspec.runtime.model.Mode;
 import org.netspec.runtime.model.Model;
@@ -169,7 +169,7 @@ public final class Trainer {
         try (var files = Files.list(out)) {
             for (Path p : files.toList()) {
                 String n = p.getFileName().toString();
-                if (n.equals(METRICS + ".tmp") || n.startsWith("." + CHECKPOINT + ".") && n.endsWith(".tmp")) {
+                if ((n.startsWith("." + METRICS) || n.startsWith("." + CHECKPOINT + ".")) && n.endsWith(".tmp")) {
                     Files.deleteIfExists(p);
                 }
             }
@@ -245,8 +245,6 @@ public final class Trainer {
     }
 
     private static void writeAtomically(Path file, String text) throws IOException {
-        Path temp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(temp, text);
-        Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.write(file, out -> out.write(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 }
