@@ -66,10 +66,13 @@ class SteadyMemoryTest {
         long[] resident = output.lines().filter(l -> l.startsWith("rss ")).mapToLong(l -> Long.parseLong(l.substring(4)))
                 .toArray();
         assertThat(resident).as(output).hasSize(4);
-        // The first windows warm up (JIT, workspaces, primitives); a leak of even 1 KB per pass
-        // would add 3 MB to each later window.
+        // The first windows warm up (JIT, workspaces, primitives). After that the resident size
+        // still moves by up to ~6 MB between windows without any leak (malloc arenas, GC timing;
+        // measured 2026-12-01 over repeated runs: -9 to +12 MB from window 1 to 3), so the bound
+        // is 12 MB: a leak of 2 KB per pass (8 MB a window, 16 over two) fails it, and the leak it was made
+        // for (per-call oneDNN handles not destroyed: +35 MB a window) fails it six times over.
         assertThat(resident[3] - resident[1]).as("resident growth over the last 8,000 passes, KB (windows: %s)",
-                java.util.Arrays.toString(resident)).isLessThan(4 * 1024);
+                java.util.Arrays.toString(resident)).isLessThan(12 * 1024);
     }
 
     /** The probe: four windows of 3,750 evaluation and 250 training passes, resident KB after each. */
