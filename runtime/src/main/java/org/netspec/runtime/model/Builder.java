@@ -8,8 +8,8 @@ import java.util.Map;
 /**
  * Where a model's layers are built: gives each layer its full name (the checkpoint format),
  * registers its tensors with torchvision's initialisers, and checks shapes. Generated
- * constructors and the interpreter both build through this class, so compiled and interpreted
- * specs run the same layers.
+ * constructors and the specs the command line compiles build through this class, so both run
+ * the same layers.
  */
 public final class Builder {
     private final Parameters parameters;
@@ -65,8 +65,8 @@ public final class Builder {
         return layer;
     }
 
-    public Layer conv(String name, Shape in, int filters, Size kernel, Size stride, Padding padding, Size dilation,
-                      int groups, boolean bias) {
+    public Conv conv(String name, Shape in, int filters, Size kernel, Size stride, Padding padding, Size dilation,
+                     int groups, boolean bias) {
         in.requireSpatial("conv " + qualify(name));
         if (filters <= 0 || groups <= 0 || in.channels() % groups != 0 || filters % groups != 0) {
             throw new IllegalArgumentException("conv " + qualify(name) + ": groups " + groups
@@ -77,11 +77,11 @@ public final class Builder {
         int perGroup = in.channels() / groups;
         // torchvision: kaiming_normal_(mode="fan_out", nonlinearity="relu")
         long fanOut = (long) filters * kernel.height() * kernel.width();
-        var weight = parameters.normal(full + ".weight", new long[] {filters, perGroup, kernel.height(), kernel.width()},
-                Math.sqrt(2.0 / fanOut));
+        var weight = parameters.normal(full + ".weight",
+                new long[] {filters, perGroup, kernel.height(), kernel.width()}, Math.sqrt(2.0 / fanOut));
         var biasTensor = bias ? parameters.uniform(full + ".bias", new long[] {filters},
                 1 / Math.sqrt((double) perGroup * kernel.height() * kernel.width())) : null;
-        return add(new Layers.Conv(full, in, Shape.of(filters, w.outH(), w.outW()), w, groups, weight, biasTensor,
+        return add(new Conv(full, in, Shape.of(filters, w.outH(), w.outW()), w, groups, weight, biasTensor,
                 parameters));
     }
 
@@ -91,37 +91,45 @@ public final class Builder {
      * change) and the norm itself passes values through.
      */
     public void fold(Layer conv, Layer norm) {
-        if (conv instanceof Layers.Conv c && norm instanceof Layers.BatchNorm n) {
-            c.foldWith(n);
+        if (conv instanceof Conv c && norm instanceof BatchNorm n) {
+            plan(new Fusion(c, n, false));
         }
     }
 
     /**
      * Declares that the norm folded into {@code conv} feeds only a relu: evaluation then applies
      * the relu inside the conv, training inside the norm (forward and backward), and the relu step
-     * passes the rectified value through.
+     * passes the rectified value through. Follows {@link #fold}; a conv with no norm folded in
+     * keeps its plain relu.
      */
     public void fuseRelu(Layer conv) {
-        if (conv instanceof Layers.Conv c) {
-            c.fuseRelu();
+        if (conv instanceof Conv c && c.fusion() != null) {
+            plan(c.fusion().withRelu());
         }
+    }
+
+    /** Hands both layers the same plan, which replaces any earlier one. */
+    private static void plan(Fusion fusion) {
+        fusion.conv().plan(fusion);
+        fusion.norm().plan(fusion);
     }
 
     /**
      * Batch norm over channels; {@code biasedVar}: the running variance averages the biased batch
      * variance (Flax) instead of the unbiased one (PyTorch).
      */
-    public Layer batchnorm(String name, Shape in, double momentum, double epsilon, Init scaleInit, boolean biasedVar) {
+    public BatchNorm batchnorm(String name, Shape in, double momentum, double epsilon, Init scaleInit,
+                               boolean biasedVar) {
         String full = qualify(name);
         long[] c = {in.channels()};
         var gamma = parameters.constant(full + ".weight", c, scaleInit == Init.ZEROS ? 0 : 1);
         var beta = parameters.constant(full + ".bias", c, 0);
         var mean = parameters.stateConstant(full + ".running_mean", c, 0);
         var var = parameters.stateConstant(full + ".running_var", c, 1);
-        return add(new Layers.BatchNorm(full, in, momentum, epsilon, biasedVar, gamma, beta, mean, var));
+        return add(new BatchNorm(full, in, momentum, epsilon, biasedVar, gamma, beta, mean, var));
     }
 
-    public Layer dense(String name, Shape in, int units, boolean bias) {
+    public Dense dense(String name, Shape in, int units, boolean bias) {
         String full = qualify(name);
         if (in.isSpatial()) {
             throw new IllegalArgumentException("dense " + full + " needs a flat input, got " + in);
@@ -129,40 +137,40 @@ public final class Builder {
         double bound = 1 / Math.sqrt(in.channels()); // torchvision's nn.Linear default
         var weight = parameters.uniform(full + ".weight", new long[] {units, in.channels()}, bound);
         var biasTensor = bias ? parameters.uniform(full + ".bias", new long[] {units}, bound) : null;
-        return add(new Layers.Dense(full, Shape.of(units), weight, biasTensor));
+        return add(new Dense(full, Shape.of(units), weight, biasTensor));
     }
 
-    public Layer maxpool(String name, Shape in, Size kernel, Size stride, Padding padding) {
+    public Pool maxpool(String name, Shape in, Size kernel, Size stride, Padding padding) {
         return pool(name, in, kernel, stride, padding, true);
     }
 
-    public Layer avgpool(String name, Shape in, Size kernel, Size stride, Padding padding) {
+    public Pool avgpool(String name, Shape in, Size kernel, Size stride, Padding padding) {
         return pool(name, in, kernel, stride, padding, false);
     }
 
-    private Layer pool(String name, Shape in, Size kernel, Size stride, Padding padding, boolean max) {
+    private Pool pool(String name, Shape in, Size kernel, Size stride, Padding padding, boolean max) {
         String full = qualify(name);
         in.requireSpatial((max ? "maxpool " : "avgpool ") + full);
         Window w = Window.of(full, in, kernel, stride, padding, Size.of(1));
-        return add(new Layers.Pool(full, in, Shape.of(in.channels(), w.outH(), w.outW()), w, max));
+        return add(new Pool(full, in, Shape.of(in.channels(), w.outH(), w.outW()), w, max));
     }
 
-    public Layer mean(String name, Shape in, String axes, boolean keepdims) {
+    public Mean mean(String name, Shape in, String axes, boolean keepdims) {
         String full = qualify(name);
         in.requireSpatial("mean " + full);
-        return add(new Layers.Mean(full, keepdims ? Shape.of(in.channels(), 1, 1) : Shape.of(in.channels()), keepdims));
+        return add(new Mean(full, keepdims ? Shape.of(in.channels(), 1, 1) : Shape.of(in.channels()), keepdims));
     }
 
-    public Layer flatten(String name, Shape in) {
-        return add(new Layers.Flatten(qualify(name), Shape.of(Math.toIntExact(in.elements()))));
+    public Flatten flatten(String name, Shape in) {
+        return add(new Flatten(qualify(name), Shape.of(Math.toIntExact(in.elements()))));
     }
 
-    public Layer dropout(String name, Shape in, double rate) {
+    public Dropout dropout(String name, Shape in, double rate) {
         if (rate < 0 || rate >= 1) {
             throw new IllegalArgumentException("dropout rate must be in [0, 1), got " + rate);
         }
         String full = qualify(name);
-        return add(new Layers.Dropout(full, in, rate, full.hashCode()));
+        return add(new Dropout(full, in, rate, full.hashCode()));
     }
 
     /** Kernel, stride and explicit pads of a conv or pooling window, with its output size. */
@@ -179,6 +187,15 @@ public final class Builder {
             }
             return new Window(k.height(), k.width(), s.height(), s.width(), pads, d.height(), d.width(),
                     padding == Padding.SAME, (ph - eh) / s.height() + 1, (pw - ew) / s.width() + 1);
+        }
+
+        /** Kernel, strides and explicit pads (top, bottom, left, right), for exporters: a map the layer adds to. */
+        Map<String, Object> attributes() {
+            Map<String, Object> a = new HashMap<>();
+            a.put("kernel", new int[] {kh, kw});
+            a.put("strides", new int[] {sh, sw});
+            a.put("pads", pads.clone());
+            return a;
         }
     }
 }

@@ -77,7 +77,7 @@ public abstract class Model {
 
     /** Multiply-accumulates of one example's forward pass (conv and dense layers), from the built layers. */
     public long macs() {
-        return layers.stream().mapToLong(l -> ((Layers.Op) l).macs()).sum();
+        return layers.stream().mapToLong(l -> ((OpLayer) l).macs()).sum();
     }
 
     /** Runs the network in a context of the caller's: a tape, kept features. */
@@ -340,7 +340,7 @@ public abstract class Model {
         String row = "%-" + width + "s  %-10s  %-14s  %,14d%n";
         out.append(String.format("%s on %s%n", name, input));
         for (Layer l : layers) {
-            Layers.Op op = (Layers.Op) l;
+            OpLayer op = (OpLayer) l;
             out.append(String.format(row, l.path(), op.op(), l.output(), op.parameterCount()));
         }
         out.append(String.format("%-" + width + "s  %-10s  %-14s  %,14d%n", "total", "", outputShape(), parameterCount()));

@@ -1,0 +1,65 @@
+package org.netspec.runtime.model;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.factory.Nd4j;
+import org.netspec.runtime.dnnl.ConvGeometry;
+import org.netspec.runtime.dnnl.PoolForward;
+
+/**
+ * Max or average pooling on NHWC batches: float32 evaluation through oneDNN, everything else
+ * through libnd4j. Average pooling counts padded cells, as PyTorch's default does.
+ */
+public final class Pool extends OpLayer {
+    private final Builder.Window w;
+    private final boolean max;
+
+    private final ConvGeometry geometry;
+    /** oneDNN evaluation primitives by batch size (float32). */
+    private final Map<Long, PoolForward> kernels = new ConcurrentHashMap<>();
+
+    Pool(String path, Shape input, Shape output, Builder.Window w, boolean max) {
+        super(path, output);
+        this.w = w;
+        this.max = max;
+        this.geometry = new ConvGeometry(input.channels(), input.height(), input.width(), output.channels(),
+                output.height(), output.width(), w.kh(), w.kw(), w.sh(), w.sw(), w.pads(), 1, 1, 1);
+    }
+
+    @Override
+    String op() {
+        return max ? "maxpool" : "avgpool";
+    }
+
+    @Override
+    Map<String, Object> attributes() {
+        Map<String, Object> a = w.attributes();
+        a.put("count_include_pad", !max); // as PyTorch's default, and the kernels above
+        return a;
+    }
+
+    @Override
+    INDArray apply(INDArray x, Context ctx) {
+        if (ctx.tape() == null && x.dataType() == DataType.FLOAT) {
+            return kernels.computeIfAbsent(x.size(0), n -> new PoolForward(geometry, n, max)).run(x);
+        }
+        INDArray out = Nd4j.create(x.dataType(), x.size(0), output().height(), output().width(), x.size(3));
+        // extra argument 9: for average pooling, 1 counts padded cells like PyTorch's count_include_pad.
+        int[] args = {w.kh(), w.kw(), w.sh(), w.sw(), w.pads()[0], w.pads()[2], 1, 1, w.same() ? 1 : 0, max ? 0 : 1, 1};
+        Nd4j.exec(DynamicCustomOp.builder(max ? "maxpool2d" : "avgpool2d").addInputs(x).addOutputs(out)
+                .addIntegerArguments(args).build());
+        Tape tape = ctx.tape();
+        if (tape != null) {
+            tape.record(op(), out, new INDArray[] {x}, (g, grads) -> {
+                INDArray gradIn = x.ulike();
+                Nd4j.exec(DynamicCustomOp.builder(max ? "maxpool2d_bp" : "avgpool2d_bp").addInputs(x, g.dup('c'))
+                        .addOutputs(gradIn).addIntegerArguments(args).build());
+                return new INDArray[] {gradIn};
+            });
+        }
+        return out;
+    }
+}
