@@ -21,11 +21,17 @@ import java.util.Optional;
 import java.util.Set;
 import javax.lang.model.SourceVersion;
 import javax.lang.model.element.Modifier;
-import org.netspec.dsl.elab.Ops;
+import org.netspec.dsl.ops.Op;
+import org.netspec.dsl.ops.OpRegistry;
+import org.netspec.dsl.ops.Param;
+import org.netspec.dsl.ops.Type;
 import org.netspec.dsl.elab.Unit;
 import org.netspec.dsl.syntax.Definition;
 import org.netspec.dsl.syntax.Expr;
 import org.netspec.dsl.syntax.Stmt;
+import org.netspec.dsl.types.Ref;
+import org.netspec.dsl.types.TypePass;
+import org.netspec.dsl.types.Types;
 
 /**
  * Translates one block or network into a Java class that reads like torchvision's modules:
@@ -35,10 +41,10 @@ import org.netspec.dsl.syntax.Stmt;
  * stay loops.
  */
 final class DefinitionEmitter {
-    private static final Set<String> ACTIVATIONS = Set.of("relu", "sigmoid", "tanh", "silu", "gelu", "identity");
-
     private final Definition def;
     private final Unit unit;
+    /** The front end's static types and name resolutions; this class infers nothing itself. */
+    private final Types types;
     private final List<Definition.Param> params;
     private final List<Stmt> body;
     private final ClassName self;
@@ -54,13 +60,13 @@ final class DefinitionEmitter {
     // State of one walk.
     private boolean building;
     private CodeBlock.Builder code;
-    private final Deque<Map<String, StaticType>> scopes = new ArrayDeque<>();
     private int loopDepth;
     private int temps;
 
-    DefinitionEmitter(Definition def, Unit unit) {
+    DefinitionEmitter(Definition def, Unit unit, Types types) {
         this.def = def;
         this.unit = unit;
+        this.types = types;
         this.params = def instanceof Definition.Block b ? b.params()
                 : def instanceof Definition.Network n ? n.params() : List.of();
         this.body = def instanceof Definition.Block b ? b.body()
@@ -144,7 +150,7 @@ final class DefinitionEmitter {
         List<String> locals = new ArrayList<>();
         for (int i = 0; i < params.size(); i++) {
             Definition.Param p = params.get(i);
-            StaticType t = paramType(p);
+            Type t = paramType(p);
             String local = javaName(p.name());
             if (p.defaultValue().isEmpty()) {
                 c.addStatement("$T $N = args.$N($L, $S)", Rt.javaType(t, true), local, Rt.argAccessor(t), i, p.name());
@@ -155,7 +161,6 @@ final class DefinitionEmitter {
                 c.addStatement("$T $N = args.has($L, $S) ? args.$N($L, $S) : $L", Rt.javaType(t, true), local, i,
                         p.name(), Rt.argAccessor(t), i, p.name(), fallback);
             }
-            scope().put(p.name(), t);
             locals.add(local);
         }
         c.addStatement("return new $T(b, x$L)", self, locals.isEmpty() ? "" : ", " + String.join(", ", locals));
@@ -168,14 +173,8 @@ final class DefinitionEmitter {
     private void begin(boolean building) {
         this.building = building;
         this.code = CodeBlock.builder();
-        scopes.clear();
-        scopes.push(new LinkedHashMap<>());
         loopDepth = 0;
         temps = 0;
-        for (Definition.Param p : params) {
-            scope().put(p.name(), paramType(p));
-        }
-        scope().put("x", StaticType.TENSOR);
     }
 
     // ------------------------------------------------------------------ statements
@@ -199,10 +198,10 @@ final class DefinitionEmitter {
     }
 
     private void assign(Stmt.Assign a) {
-        StaticType type = typeOf(a.value());
+        Type type = types.of(a.value());
         String name = javaName(a.name());
-        boolean declared = lookup(a.name()) != null;
-        if (type == StaticType.TENSOR) {
+        boolean declared = !types.declares(a);
+        if (type == Type.TENSOR) {
             chainInto(name, !declared, a.value());
         } else if (type.isStatic()) {
             CodeBlock v = value(a.value(), type);
@@ -212,26 +211,19 @@ final class DefinitionEmitter {
                 code.addStatement("$T $N = $L", Rt.javaType(type, building), name, v);
             }
         } else {
-            throw new GeneratorException(a.pos(), "the generator cannot keep a " + type.java + " in a variable yet");
-        }
-        if (!declared) {
-            scope().put(a.name(), type);
+            throw new GeneratorException(a.pos(), "the generator cannot keep a " + type.spelling() + " in a variable yet");
         }
     }
 
     private void loop(Stmt.For f) {
-        StaticType iterable = typeOf(f.iterable());
-        StaticType item = iterable == StaticType.FLOAT_LIST ? StaticType.FLOAT
-                : iterable == StaticType.BOOL_LIST ? StaticType.BOOL : StaticType.INT;
-        Map<String, StaticType> inner = new LinkedHashMap<>();
-        f.index().ifPresent(i -> inner.put(i, StaticType.INT));
-        inner.put(f.item(), item);
+        Type iterable = types.of(f.iterable());
+        Type item = iterable.element();
         String itemName = javaName(f.item());
         if (f.index().isEmpty() && f.iterable() instanceof Expr.Call c && c.callee() instanceof Expr.Name n
-                && n.name().equals("range") && lookup("range") == null && !c.args().isEmpty() && c.args().size() <= 2) {
+                && n.name().equals("range") && types.ref(n) instanceof Ref.Function && !c.args().isEmpty() && c.args().size() <= 2) {
             // for j in range(n): a counting loop
-            CodeBlock from = c.args().size() == 2 ? value(c.args().get(0).value(), StaticType.INT) : CodeBlock.of("0");
-            CodeBlock to = value(c.args().get(c.args().size() - 1).value(), StaticType.INT);
+            CodeBlock from = c.args().size() == 2 ? value(c.args().get(0).value(), Type.INT) : CodeBlock.of("0");
+            CodeBlock to = value(c.args().get(c.args().size() - 1).value(), Type.INT);
             code.beginControlFlow("for (int $N = $L; $N < $L; $N++)", itemName, from, itemName, to, itemName);
         } else if (f.index().isPresent()) {
             String list;
@@ -248,11 +240,9 @@ final class DefinitionEmitter {
             code.beginControlFlow("for ($T $N : $L)", Rt.javaType(item, building), itemName,
                     value(f.iterable(), iterable));
         }
-        scopes.push(inner);
         loopDepth++;
         statements(f.body());
         loopDepth--;
-        scopes.pop();
         code.endControlFlow();
     }
 
@@ -293,9 +283,9 @@ final class DefinitionEmitter {
         }
         if (expr instanceof Expr.If i) {
             if (declare) {
-                code.addStatement("$T $N", Rt.javaType(StaticType.TENSOR, building), target);
+                code.addStatement("$T $N", Rt.javaType(Type.TENSOR, building), target);
             }
-            code.beginControlFlow("if ($L)", value(i.cond(), StaticType.BOOL));
+            code.beginControlFlow("if ($L)", value(i.cond(), Type.BOOL));
             chainInto(target, false, i.then());
             code.nextControlFlow("else");
             chainInto(target, false, i.otherwise());
@@ -307,14 +297,12 @@ final class DefinitionEmitter {
 
     /** Whether {@code step} applies the built-in op {@code op} (not a local of that name). */
     private boolean isOp(Expr step, String op) {
-        Expr callee = step instanceof Expr.Call c ? c.callee() : step;
-        return callee instanceof Expr.Name n && n.name().equals(op) && lookup(op) == null
-                && !unit.visible().containsKey(op);
+        return types.isOp(step instanceof Expr.Call c ? c.callee() : step, op);
     }
 
     private void emitAssign(String target, boolean declare, CodeBlock value) {
         if (declare) {
-            code.addStatement("$T $N = $L", Rt.javaType(StaticType.TENSOR, building), target, value);
+            code.addStatement("$T $N = $L", Rt.javaType(Type.TENSOR, building), target, value);
         } else if (!value.toString().equals(target)) {
             code.addStatement("$N = $L", target, value);
         }
@@ -331,7 +319,7 @@ final class DefinitionEmitter {
             return CodeBlock.of("$N", t);
         }
         if (expr instanceof Expr.Binary b && (b.op().equals("+") || b.op().equals("*"))) {
-            String method = b.op().equals("+") ? "add" : "multiply";
+            String method = OpRegistry.op(b.op().equals("+") ? "add" : "multiply").runtimeMethod();
             return building ? CodeBlock.of("$T.$N($L, $L)", Rt.SHAPE, method, tensor(b.left()), tensor(b.right()))
                     : CodeBlock.of("ctx.$N($L, $L)", method, tensor(b.left()), tensor(b.right()));
         }
@@ -342,11 +330,11 @@ final class DefinitionEmitter {
             return CodeBlock.of("ctx.addRelu($L, $L)", tensor(b.left()), tensor(b.right()));
         }
         if (expr instanceof Expr.Call c && !c.args().isEmpty() && c.args().get(0).name().isEmpty()
-                && typeOf(c.args().get(0).value()) == StaticType.TENSOR) {
+                && types.of(c.args().get(0).value()) == Type.TENSOR) {
             // relu(t), add(a, b), BasicBlock(t, 64): apply to the leading tensor argument(s)
-            if (c.callee() instanceof Expr.Name n && Ops.ALL.containsKey(n.name()) && lookup(n.name()) == null
-                    && Ops.ALL.get(n.name()).inputs() == 2) {
-                String method = n.name();
+            if (c.callee() instanceof Expr.Name n && types.ref(n) instanceof Ref.BuiltinOp op
+                    && op.op().kind() == Op.Kind.BINARY) {
+                String method = op.op().runtimeMethod();
                 CodeBlock left = tensor(c.args().get(0).value());
                 CodeBlock right = tensor(c.args().get(1).value());
                 return building ? CodeBlock.of("$T.$N($L, $L)", Rt.SHAPE, method, left, right)
@@ -370,15 +358,16 @@ final class DefinitionEmitter {
         if (!(callee instanceof Expr.Name name)) {
             throw new GeneratorException(step.pos(), "the generator needs an op or block name here");
         }
-        StaticType local = lookup(name.name());
-        if (local == null && Ops.ALL.containsKey(name.name())) {
-            Ops.Op op = Ops.ALL.get(name.name());
-            if (ACTIVATIONS.contains(op.name())) {
-                return building ? input : CodeBlock.of("ctx.$N($L)", op.name(), input);
+        Ref ref = types.ref(name);
+        if (ref instanceof Ref.BuiltinOp builtin && builtin.op().kind() != Op.Kind.BINARY) {
+            Op op = builtin.op();
+            if (op.kind() == Op.Kind.ACTIVATION) {
+                return building ? input : CodeBlock.of("ctx.$N($L)", op.runtimeMethod(), input);
             }
             Site site = site(siteKey, label.map(this::labelText).orElse(op.name()), Rt.LAYER);
             if (building) {
-                CodeBlock.Builder call = CodeBlock.builder().add("b.$N($L, $L", op.name(), layerName(label, op.name()), input);
+                CodeBlock.Builder call = CodeBlock.builder().add("b.$N($L, $L", op.runtimeMethod(),
+                        layerName(label, op.name()), input);
                 for (CodeBlock a : opArgs(op, args, step)) {
                     call.add(", $L", a);
                 }
@@ -387,9 +376,9 @@ final class DefinitionEmitter {
             }
             return run(site, input);
         }
-        if (local == StaticType.BLOCK || local == null && unit.visible().containsKey(name.name())) {
-            boolean known = local == null;
-            Unit.Owned owned = known ? unit.visible().get(name.name()) : null;
+        if (ref instanceof Ref.Local local && local.type() == Type.BLOCK || ref instanceof Ref.Definition) {
+            boolean known = ref instanceof Ref.Definition;
+            Unit.Owned owned = known ? ((Ref.Definition) ref).owned() : null;
             if (known && owned.def() instanceof Definition.Model) {
                 throw new GeneratorException(name.pos(), "a model cannot be used as a layer");
             }
@@ -474,7 +463,7 @@ final class DefinitionEmitter {
                     literal.setLength(0);
                 }
                 Expr computed = part.computed().get();
-                CodeBlock v = value(computed, typeOf(computed));
+                CodeBlock v = value(computed, types.of(computed));
                 pieces.add(computed instanceof Expr.Binary ? CodeBlock.of("($L)", v) : v);
             }
         }
@@ -488,7 +477,7 @@ final class DefinitionEmitter {
     }
 
     /** An op's arguments in declaration order, defaults filled in, coerced to each parameter's type. */
-    private List<CodeBlock> opArgs(Ops.Op op, List<Expr.Arg> args, Expr at) {
+    private List<CodeBlock> opArgs(Op op, List<Expr.Arg> args, Expr at) {
         Map<String, Expr> given = new LinkedHashMap<>();
         int positional = 0;
         for (Expr.Arg a : args) {
@@ -502,37 +491,20 @@ final class DefinitionEmitter {
             given.put(key, a.value());
         }
         List<CodeBlock> out = new ArrayList<>();
-        for (Ops.Param p : op.params()) {
-            StaticType t = staticTypeOf(p.type());
+        for (Param p : op.params()) {
+            Type t = p.type();
             Expr e = given.get(p.name());
             if (e != null) {
                 out.add(value(e, t));
             } else if (p.defaultValue() != null) {
                 out.add(JavaEmitter.literal(p.defaultValue(), t));
             } else if (p.name().equals("stride") && given.containsKey("kernel")) {
-                out.add(value(given.get("kernel"), StaticType.SIZE)); // pooling: stride defaults to the kernel
+                out.add(value(given.get("kernel"), Type.SIZE)); // pooling: stride defaults to the kernel
             } else {
                 throw new GeneratorException(at.pos(), "missing argument '" + p.name() + "' of " + op.name());
             }
         }
         return out;
-    }
-
-    static StaticType staticTypeOf(Ops.Type type) {
-        return switch (type) {
-            case INT -> StaticType.INT;
-            case FLOAT -> StaticType.FLOAT;
-            case BOOL -> StaticType.BOOL;
-            case SIZE -> StaticType.SIZE;
-            case PADDING -> StaticType.PADDING;
-            case INIT -> StaticType.INIT;
-            case AXES -> StaticType.AXES;
-            case STRING -> StaticType.STRING;
-            case BLOCK -> StaticType.BLOCK;
-            case INT_LIST -> StaticType.INT_LIST;
-            case FLOAT_LIST -> StaticType.FLOAT_LIST;
-            case BOOL_LIST -> StaticType.BOOL_LIST;
-        };
     }
 
     /** {@code Args.of(a, b).with("stride", s)}: arguments for a block's {@code create}. */
@@ -541,21 +513,21 @@ final class DefinitionEmitter {
         boolean first = true;
         for (Expr.Arg a : args) {
             if (a.name().isEmpty()) {
-                c.add(first ? "$L" : ", $L", value(a.value(), typeOf(a.value())));
+                c.add(first ? "$L" : ", $L", value(a.value(), types.of(a.value())));
                 first = false;
             }
         }
         c.add(")");
         for (Expr.Arg a : args) {
             if (a.name().isPresent()) {
-                c.add(".with($S, $L)", a.name().get(), value(a.value(), typeOf(a.value())));
+                c.add(".with($S, $L)", a.name().get(), value(a.value(), types.of(a.value())));
             }
         }
         return c.build();
     }
 
     private CodeBlock tensorOrStatic(Expr expr, String temp) {
-        if (typeOf(expr) != StaticType.TENSOR) {
+        if (types.of(expr) != Type.TENSOR) {
             throw new GeneratorException(expr.pos(), def.name() + " must return a tensor");
         }
         if (expr instanceof Expr.Pipe) {
@@ -568,25 +540,25 @@ final class DefinitionEmitter {
     // ------------------------------------------------------------------ static values
 
     /** A static expression as Java, coerced to {@code expected} (3 → Size.of(3), 1 → 1.0, ...). */
-    private CodeBlock value(Expr expr, StaticType expected) {
-        StaticType actual = typeOf(expr);
+    private CodeBlock value(Expr expr, Type expected) {
+        Type actual = types.of(expr);
         CodeBlock raw = staticValue(expr, actual);
-        if (actual == expected || expected == StaticType.UNKNOWN) {
+        if (actual == expected || expected == Type.UNKNOWN) {
             return raw;
         }
-        if (expected == StaticType.FLOAT && actual == StaticType.INT) {
+        if (expected == Type.FLOAT && actual == Type.INT) {
             return expr instanceof Expr.IntLit i ? CodeBlock.of("$L.0", i.value()) : CodeBlock.of("(double) $L", raw);
         }
-        if (expected == StaticType.SIZE && actual == StaticType.INT) {
+        if (expected == Type.SIZE && actual == Type.INT) {
             return CodeBlock.of("$T.of($L)", Rt.SIZE, raw);
         }
-        if (expected == StaticType.PADDING && (actual == StaticType.INT || actual == StaticType.SIZE)) {
+        if (expected == Type.PADDING && (actual == Type.INT || actual == Type.SIZE)) {
             return CodeBlock.of("$T.of($L)", Rt.PADDING, raw);
         }
         return raw;
     }
 
-    private CodeBlock staticValue(Expr expr, StaticType type) {
+    private CodeBlock staticValue(Expr expr, Type type) {
         if (expr instanceof Expr.IntLit i) {
             return CodeBlock.of("$L", i.value());
         } else if (expr instanceof Expr.FloatLit f) {
@@ -600,8 +572,8 @@ final class DefinitionEmitter {
         } else if (expr instanceof Expr.Name n) {
             return name(n);
         } else if (expr instanceof Expr.ListLit l) {
-            StaticType element = type == StaticType.FLOAT_LIST ? StaticType.FLOAT
-                    : type == StaticType.BOOL_LIST ? StaticType.BOOL : StaticType.INT;
+            Type element = type == Type.FLOAT_LIST ? Type.FLOAT
+                    : type == Type.BOOL_LIST ? Type.BOOL : Type.INT;
             List<CodeBlock> items = new ArrayList<>();
             for (Expr item : l.items()) {
                 items.add(value(item, element));
@@ -614,7 +586,7 @@ final class DefinitionEmitter {
         } else if (expr instanceof Expr.If i) {
             return CodeBlock.of("$L ? $L : $L", wrap(i.cond()), wrap(i.then()), wrap(i.otherwise()));
         } else if (expr instanceof Expr.Index ix) {
-            return CodeBlock.of("$L.get($L)", wrap(ix.target()), value(ix.index(), StaticType.INT));
+            return CodeBlock.of("$L.get($L)", wrap(ix.target()), value(ix.index(), Type.INT));
         } else if (expr instanceof Expr.Call c) {
             return staticCall(c, type);
         }
@@ -622,19 +594,19 @@ final class DefinitionEmitter {
     }
 
     private CodeBlock wrap(Expr e) {
-        CodeBlock v = value(e, typeOf(e));
+        CodeBlock v = value(e, types.of(e));
         return e instanceof Expr.Binary || e instanceof Expr.If ? CodeBlock.of("($L)", v) : v;
     }
 
-    private CodeBlock binary(Expr.Binary b, StaticType type) {
-        StaticType lt = typeOf(b.left());
-        StaticType rt = typeOf(b.right());
-        boolean ints = lt == StaticType.INT && rt == StaticType.INT;
+    private CodeBlock binary(Expr.Binary b, Type type) {
+        Type lt = types.of(b.left());
+        Type rt = types.of(b.right());
+        boolean ints = lt == Type.INT && rt == Type.INT;
         switch (b.op()) {
             case "^":
                 return ints ? CodeBlock.of("$T.pow($L, $L)", Rt.STATIC, value(b.left(), lt), value(b.right(), rt))
-                        : CodeBlock.of("$T.pow($L, $L)", Math.class, value(b.left(), StaticType.FLOAT),
-                        value(b.right(), StaticType.FLOAT));
+                        : CodeBlock.of("$T.pow($L, $L)", Math.class, value(b.left(), Type.FLOAT),
+                        value(b.right(), Type.FLOAT));
             case "/":
                 if (ints) {
                     return CodeBlock.of("$T.floorDiv($L, $L)", Math.class, value(b.left(), lt), value(b.right(), rt));
@@ -647,7 +619,7 @@ final class DefinitionEmitter {
                 break;
             case "==":
             case "!=":
-                if (!(lt == StaticType.INT || lt == StaticType.FLOAT || lt == StaticType.BOOL)) {
+                if (!(lt == Type.INT || lt == Type.FLOAT || lt == Type.BOOL)) {
                     return CodeBlock.of("$L$T.equals($L, $L)", b.op().equals("!=") ? "!" : "",
                             java.util.Objects.class, wrap(b.left()), wrap(b.right()));
                 }
@@ -660,7 +632,7 @@ final class DefinitionEmitter {
 
     /** Parenthesises a child of a binary operator where Java would bind it differently. */
     private CodeBlock operand(Expr child, String parentOp, boolean right) {
-        CodeBlock v = value(child, typeOf(child));
+        CodeBlock v = value(child, types.of(child));
         if (child instanceof Expr.If) {
             return CodeBlock.of("($L)", v);
         }
@@ -676,18 +648,18 @@ final class DefinitionEmitter {
 
     /** Whether {@link #binary} writes this operator infix (rather than as a method call). */
     private boolean infix(Expr.Binary b) {
-        StaticType lt = typeOf(b.left());
-        StaticType rt = typeOf(b.right());
-        boolean ints = lt == StaticType.INT && rt == StaticType.INT;
+        Type lt = types.of(b.left());
+        Type rt = types.of(b.right());
+        boolean ints = lt == Type.INT && rt == Type.INT;
         if (b.op().equals("^") || ints && (b.op().equals("/") || b.op().equals("%"))) {
             return false;
         }
         return !(b.op().equals("==") || b.op().equals("!="))
-                || lt == StaticType.INT || lt == StaticType.FLOAT || lt == StaticType.BOOL;
+                || lt == Type.INT || lt == Type.FLOAT || lt == Type.BOOL;
     }
 
     /** A static expression in a model's own context (its network arguments). */
-    CodeBlock modelArgument(Expr expr, StaticType expected) {
+    CodeBlock modelArgument(Expr expr, Type expected) {
         begin(true);
         CodeBlock v = value(expr, expected);
         if (!code.build().isEmpty()) {
@@ -708,8 +680,8 @@ final class DefinitionEmitter {
         };
     }
 
-    private CodeBlock staticCall(Expr.Call c, StaticType type) {
-        if (c.callee() instanceof Expr.Name n && lookup(n.name()) == null) {
+    private CodeBlock staticCall(Expr.Call c, Type type) {
+        if (c.callee() instanceof Expr.Name n && !(types.ref(n) instanceof Ref.Local)) {
             List<Expr> args = c.args().stream().map(Expr.Arg::value).toList();
             switch (n.name()) {
                 case "channels":
@@ -718,19 +690,19 @@ final class DefinitionEmitter {
                     return CodeBlock.of("$T.$N($L)", Rt.TENSORS, n.name(), tensor(args.get(0)));
                 case "range":
                     return CodeBlock.of("$T.range($L)", Rt.STATIC, CodeBlock.join(
-                            args.stream().map(a -> value(a, StaticType.INT)).toList(), ", "));
+                            args.stream().map(a -> value(a, Type.INT)).toList(), ", "));
                 case "len":
                     return CodeBlock.of("$L.size()", wrap(args.get(0)));
                 case "min":
                 case "max":
                     return CodeBlock.of("$T.$N($L)", Rt.STATIC, n.name(), CodeBlock.join(
-                            args.stream().map(a -> value(a, typeOf(a))).toList(), ", "));
+                            args.stream().map(a -> value(a, types.of(a))).toList(), ", "));
                 default:
                     break;
             }
-            Unit.Owned owned = unit.visible().get(n.name());
-            if (owned != null && type == StaticType.BLOCK) {
+            if (types.ref(n) instanceof Ref.Definition d && type == Type.BLOCK) {
                 // Bottleneck(base_width: 128): a block with some arguments bound
+                Unit.Owned owned = d.owned();
                 ClassName cls = ClassName.get(owned.unit().file().packageName().orElse(""), owned.def().name());
                 return CodeBlock.of("$T.FACTORY.with($L)", cls, argsOf(c.args()));
             }
@@ -739,137 +711,22 @@ final class DefinitionEmitter {
     }
 
     private CodeBlock name(Expr.Name n) {
-        if (lookup(n.name()) != null) {
+        Ref ref = types.ref(n);
+        if (ref instanceof Ref.Local) {
             return CodeBlock.of("$N", javaName(n.name()));
         }
-        switch (n.name()) {
-            case "same":
-                return CodeBlock.of("$T.SAME", Rt.PADDING);
-            case "valid":
-                return CodeBlock.of("$T.VALID", Rt.PADDING);
-            case "zeros":
-                return CodeBlock.of("$T.ZEROS", Rt.INIT);
-            case "ones":
-                return CodeBlock.of("$T.ONES", Rt.INIT);
-            case "spatial":
-                return CodeBlock.of("$S", "spatial");
-            default:
-                break;
+        if (ref instanceof Ref.Constant c) {
+            return JavaEmitter.constant(c.constant());
         }
-        Unit.Owned owned = unit.visible().get(n.name());
-        if (owned != null && !(owned.def() instanceof Definition.Model)) {
+        if (ref instanceof Ref.Definition d && !(d.owned().def() instanceof Definition.Model)) {
+            Unit.Owned owned = d.owned();
             return CodeBlock.of("$T.FACTORY", ClassName.get(owned.unit().file().packageName().orElse(""), owned.def().name()));
         }
         throw new GeneratorException(n.pos(), "the generator cannot use '" + n.name() + "' as a value");
     }
 
-    // ------------------------------------------------------------------ types
-
-    private StaticType paramType(Definition.Param p) {
-        return StaticType.of(p.type().name(), p.type().list());
-    }
-
-    private Map<String, StaticType> scope() {
-        return scopes.peek();
-    }
-
-    private StaticType lookup(String name) {
-        for (Map<String, StaticType> s : scopes) {
-            StaticType t = s.get(name);
-            if (t != null) {
-                return t;
-            }
-        }
-        return null;
-    }
-
-    /** Static type inference; the front end has already checked the spec, so this only classifies. */
-    StaticType typeOf(Expr expr) {
-        if (expr instanceof Expr.IntLit) {
-            return StaticType.INT;
-        } else if (expr instanceof Expr.FloatLit) {
-            return StaticType.FLOAT;
-        } else if (expr instanceof Expr.BoolLit) {
-            return StaticType.BOOL;
-        } else if (expr instanceof Expr.StringLit) {
-            return StaticType.STRING;
-        } else if (expr instanceof Expr.SizeLit) {
-            return StaticType.SIZE;
-        } else if (expr instanceof Expr.Name n) {
-            StaticType local = lookup(n.name());
-            if (local != null) {
-                return local;
-            }
-            if (unit.visible().containsKey(n.name())) {
-                return StaticType.BLOCK;
-            }
-            if (Ops.ALL.containsKey(n.name())) {
-                return StaticType.OP;
-            }
-            if (Ops.FUNCTIONS.contains(n.name())) {
-                return StaticType.FUNCTION;
-            }
-            return switch (n.name()) {
-                case "same", "valid" -> StaticType.PADDING;
-                case "zeros", "ones" -> StaticType.INIT;
-                case "spatial" -> StaticType.AXES;
-                default -> StaticType.UNKNOWN;
-            };
-        } else if (expr instanceof Expr.ListLit l) {
-            if (l.items().stream().allMatch(i -> typeOf(i) == StaticType.INT)) {
-                return StaticType.INT_LIST;
-            }
-            if (l.items().stream().allMatch(i -> typeOf(i) == StaticType.BOOL)) {
-                return StaticType.BOOL_LIST;
-            }
-            return StaticType.FLOAT_LIST;
-        } else if (expr instanceof Expr.Unary u) {
-            return u.op().equals("!") ? StaticType.BOOL : typeOf(u.operand());
-        } else if (expr instanceof Expr.Binary b) {
-            switch (b.op()) {
-                case "==", "!=", "<", "<=", ">", ">=", "&&", "||":
-                    return StaticType.BOOL;
-                default:
-                    StaticType l = typeOf(b.left());
-                    StaticType r = typeOf(b.right());
-                    if (l == StaticType.TENSOR || r == StaticType.TENSOR) {
-                        return StaticType.TENSOR;
-                    }
-                    return l == StaticType.FLOAT || r == StaticType.FLOAT || b.op().equals("^") && l != StaticType.INT
-                            ? StaticType.FLOAT : StaticType.INT;
-            }
-        } else if (expr instanceof Expr.If i) {
-            StaticType t = typeOf(i.then());
-            return t == StaticType.UNKNOWN ? typeOf(i.otherwise()) : t;
-        } else if (expr instanceof Expr.Pipe) {
-            return StaticType.TENSOR;
-        } else if (expr instanceof Expr.Index ix) {
-            StaticType list = typeOf(ix.target());
-            return list == StaticType.FLOAT_LIST ? StaticType.FLOAT : list == StaticType.BOOL_LIST ? StaticType.BOOL
-                    : StaticType.INT;
-        } else if (expr instanceof Expr.Call c) {
-            StaticType callee = typeOf(c.callee());
-            if (callee == StaticType.FUNCTION) {
-                return ((Expr.Name) c.callee()).name().equals("range") ? StaticType.INT_LIST : StaticType.INT;
-            }
-            if (!c.args().isEmpty() && c.args().get(0).name().isEmpty()
-                    && typeOf(c.args().get(0).value()) == StaticType.TENSOR) {
-                return StaticType.TENSOR;
-            }
-            if (callee == StaticType.BLOCK && c.callee() instanceof Expr.Name n && lookup(n.name()) == null
-                    && c.args().stream().allMatch(a -> a.name().isPresent()) && !c.args().isEmpty()) {
-                Unit.Owned owned = unit.visible().get(n.name());
-                List<Definition.Param> ps = owned.def() instanceof Definition.Block bl ? bl.params()
-                        : owned.def() instanceof Definition.Network nw ? nw.params() : List.of();
-                boolean missing = ps.stream().anyMatch(p -> p.defaultValue().isEmpty()
-                        && c.args().stream().noneMatch(a -> a.name().get().equals(p.name())));
-                if (missing) {
-                    return StaticType.BLOCK;
-                }
-            }
-            return StaticType.LAYER;
-        }
-        return StaticType.UNKNOWN;
+    private static Type paramType(Definition.Param p) {
+        return TypePass.declared(p);
     }
 
     // ------------------------------------------------------------------ names

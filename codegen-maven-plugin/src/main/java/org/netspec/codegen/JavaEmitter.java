@@ -19,7 +19,9 @@ import org.netspec.dsl.Program;
 import org.netspec.dsl.diag.Code;
 import org.netspec.dsl.diag.Diagnostics;
 import org.netspec.dsl.elab.Unit;
-import org.netspec.dsl.elab.Value;
+import org.netspec.dsl.ops.OpRegistry;
+import org.netspec.dsl.ops.Type;
+import org.netspec.dsl.types.TypePass;
 import org.netspec.dsl.ir.BlockInstance;
 import org.netspec.dsl.ir.Layer;
 import org.netspec.dsl.ir.ModelGraph;
@@ -51,7 +53,7 @@ final class JavaEmitter {
             for (Definition def : unit.file().definitions()) {
                 try {
                     TypeSpec type = def instanceof Definition.Model m ? model(m, unit, source)
-                            : new DefinitionEmitter(def, unit).emit(source);
+                            : new DefinitionEmitter(def, unit, program.types()).emit(source);
                     if (type != null) {
                         files.add(file(pkg, type, source));
                     }
@@ -83,7 +85,7 @@ final class JavaEmitter {
                 : ((Definition.Block) network.def()).params();
         ClassName self = ClassName.get(unit.file().packageName().orElse(""), m.name());
         ClassName builderClass = self.nestedClass("Builder");
-        DefinitionEmitter values = new DefinitionEmitter(m, unit);
+        DefinitionEmitter values = new DefinitionEmitter(m, unit, program.types());
 
         // The model's own arguments become the builder's starting values.
         Map<String, CodeBlock> given = new LinkedHashMap<>();
@@ -92,7 +94,7 @@ final class JavaEmitter {
             Expr.Arg a = args.get(i);
             String name = a.name().orElse(i < params.size() ? params.get(i).name() : "?");
             Definition.Param p = params.stream().filter(q -> q.name().equals(name)).findFirst().orElseThrow();
-            given.put(name, values.modelArgument(a.value(), StaticType.of(p.type().name(), p.type().list())));
+            given.put(name, values.modelArgument(a.value(), TypePass.declared(p)));
         }
 
         TypeSpec.Builder builder = TypeSpec.classBuilder("Builder").addModifiers(Modifier.PUBLIC, Modifier.STATIC,
@@ -110,7 +112,7 @@ final class JavaEmitter {
         given.forEach((k, v) -> init.addStatement("values.put($S, $L)", k, v));
         builder.addMethod(init.build());
         for (Definition.Param p : params) {
-            StaticType t = StaticType.of(p.type().name(), p.type().list());
+            Type t = TypePass.declared(p);
             String javaName = DefinitionEmitter.identifier(p.name());
             String spec = p.name() + ": " + p.type() + p.defaultValue().map(d -> " = " + PrettyPrinter.print(d)).orElse("")
                     + (given.containsKey(p.name()) ? " (this model: " + argumentText(args, params, p.name()) + ")" : "");
@@ -118,7 +120,7 @@ final class JavaEmitter {
                     .addJavadoc("Network parameter {@code $L}.\n", spec)
                     .addParameter(Rt.javaType(t, true), javaName)
                     .addStatement("values.put($S, $N)", p.name(), javaName).addStatement("return this").build());
-            if (t == StaticType.INT_LIST) { // stages(3, 4, 6, 3) as well as stages(List.of(3, 4, 6, 3))
+            if (t == Type.INT_LIST) { // stages(3, 4, 6, 3) as well as stages(List.of(3, 4, 6, 3))
                 builder.addMethod(MethodSpec.methodBuilder(javaName).addModifiers(Modifier.PUBLIC).returns(builderClass)
                         .addJavadoc("Network parameter {@code $L}, as values.\n", spec)
                         .addParameter(int[].class, javaName).varargs()
@@ -190,8 +192,8 @@ final class JavaEmitter {
     private static MethodSpec features(ModelGraph graph) {
         Map<String, Shape> named = new LinkedHashMap<>();
         for (Layer l : graph.layers()) {
-            if (l.scope().isEmpty() && !l.op().equals("add") && !l.op().equals("multiply")
-                    && !List.of("relu", "sigmoid", "tanh", "silu", "gelu", "identity").contains(l.op())) {
+            // parameterless ops (activations, sums) are not layers a user can name
+            if (l.scope().isEmpty() && OpRegistry.op(l.op()).kind() == org.netspec.dsl.ops.Op.Kind.LAYER) {
                 named.put(l.name(), l.output());
             }
         }
@@ -242,29 +244,29 @@ final class JavaEmitter {
         return text.replace("*/", "*&#47;").replace("@", "{@literal @}");
     }
 
-    /** A built-in default value as Java, for an op parameter of type {@code type}. */
-    static CodeBlock literal(Value value, StaticType type) {
-        if (value instanceof Value.IntV i) {
+    /** A built-in default value (a registry default) as Java, for an op parameter of type {@code type}. */
+    static CodeBlock literal(Object value, Type type) {
+        if (value instanceof Integer i) {
             return switch (type) {
-                case SIZE -> CodeBlock.of("$T.of($L)", Rt.SIZE, i.value());
-                case PADDING -> CodeBlock.of("$T.of($L)", Rt.PADDING, i.value());
-                case FLOAT -> CodeBlock.of("$L.0", i.value());
-                default -> CodeBlock.of("$L", i.value());
+                case SIZE -> CodeBlock.of("$T.of($L)", Rt.SIZE, i);
+                case PADDING -> CodeBlock.of("$T.of($L)", Rt.PADDING, i);
+                case FLOAT -> CodeBlock.of("$L.0", i);
+                default -> CodeBlock.of("$L", i);
             };
-        } else if (value instanceof Value.FloatV f) {
-            return CodeBlock.of("$L", Double.toString(f.value()));
-        } else if (value instanceof Value.BoolV b) {
-            return CodeBlock.of("$L", b.value());
-        } else if (value instanceof Value.EnumV e) {
-            return switch (e.name()) {
-                case "same" -> CodeBlock.of("$T.SAME", Rt.PADDING);
-                case "valid" -> CodeBlock.of("$T.VALID", Rt.PADDING);
-                case "zeros" -> CodeBlock.of("$T.ZEROS", Rt.INIT);
-                case "ones" -> CodeBlock.of("$T.ONES", Rt.INIT);
-                default -> CodeBlock.of("$S", e.name());
-            };
+        } else if (value instanceof Double d) {
+            return CodeBlock.of("$L", Double.toString(d));
+        } else if (value instanceof Boolean b) {
+            return CodeBlock.of("$L", b);
+        } else if (value instanceof String name && OpRegistry.CONSTANTS.containsKey(name)) {
+            return constant(OpRegistry.CONSTANTS.get(name));
         }
         throw new IllegalArgumentException("no Java literal for " + value);
+    }
+
+    /** A named constant as the runtime spells it: {@code Padding.SAME}, or a string. */
+    static CodeBlock constant(OpRegistry.Constant c) {
+        return c.runtimeClass() == null ? CodeBlock.of("$S", c.name())
+                : CodeBlock.of("$T.$N", ClassName.get(Rt.PACKAGE, c.runtimeClass()), c.runtimeField());
     }
 
     static GeneratedFile file(String pkg, TypeSpec type, String source) {

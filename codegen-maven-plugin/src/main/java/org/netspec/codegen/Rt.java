@@ -3,6 +3,7 @@ package org.netspec.codegen;
 import com.palantir.javapoet.ClassName;
 import com.palantir.javapoet.ParameterizedTypeName;
 import com.palantir.javapoet.TypeName;
+import org.netspec.dsl.ops.Type;
 
 /** The runtime types generated code is written against (package org.netspec.runtime.model). */
 final class Rt {
@@ -35,7 +36,7 @@ final class Rt {
     }
 
     /** The Java type that holds a static value of this type, or a Shape/INDArray for tensors. */
-    static TypeName javaType(StaticType type, boolean building) {
+    static TypeName javaType(Type type, boolean building) {
         return switch (type) {
             case INT -> TypeName.INT;
             case FLOAT -> TypeName.DOUBLE;
@@ -55,7 +56,7 @@ final class Rt {
     }
 
     /** The {@code Args} accessor for a parameter of this type. */
-    static String argAccessor(StaticType type) {
+    static String argAccessor(Type type) {
         return switch (type) {
             case INT -> "intArg";
             case FLOAT -> "floatArg";

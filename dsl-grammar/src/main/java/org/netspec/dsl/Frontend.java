@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.netspec.dsl.check.Checker;
+import org.netspec.dsl.types.TypePass;
+import org.netspec.dsl.types.Types;
 import org.netspec.dsl.diag.Code;
 import org.netspec.dsl.diag.Diagnostics;
 import org.netspec.dsl.diag.Pos;
@@ -68,7 +70,11 @@ public final class Frontend {
         if (!diagnostics.hasErrors()) {
             Checker.check(new ArrayList<>(units.values()), imports, diagnostics);
         }
-        return new Program(diagnostics, roots, diagnostics.hasErrors(), texts);
+        Types types = new Types();
+        if (!diagnostics.hasErrors()) {
+            TypePass.run(roots, types);
+        }
+        return new Program(diagnostics, roots, types, diagnostics.hasErrors(), texts);
     }
 
     private Optional<Unit> loadFile(Path file, Pos requestedAt, boolean root) {

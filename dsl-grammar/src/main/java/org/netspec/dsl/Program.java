@@ -16,17 +16,21 @@ import org.netspec.dsl.syntax.Definition;
 import org.netspec.dsl.syntax.Expr;
 import org.netspec.dsl.syntax.SpecFile;
 import org.netspec.dsl.syntax.SpecParser;
+import org.netspec.dsl.types.Types;
 
 /** Checked spec files, ready to elaborate models from. */
 public final class Program {
     private final Diagnostics diagnostics;
     private final List<Unit> roots;
+    private final Types types;
     private final boolean failed;
     private final java.util.Map<String, String> sources;
 
-    Program(Diagnostics diagnostics, List<Unit> roots, boolean failed, java.util.Map<String, String> sources) {
+    Program(Diagnostics diagnostics, List<Unit> roots, Types types, boolean failed,
+            java.util.Map<String, String> sources) {
         this.diagnostics = diagnostics;
         this.roots = List.copyOf(roots);
+        this.types = types;
         this.failed = failed;
         this.sources = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(sources));
     }
@@ -39,6 +43,11 @@ public final class Program {
     /** The root files with the definitions each can see (for the code generator). */
     public List<org.netspec.dsl.elab.Unit> units() {
         return roots;
+    }
+
+    /** Static types of the root files' definitions, expression by expression (for the code generator). */
+    public Types types() {
+        return types;
     }
 
     public Diagnostics diagnostics() {

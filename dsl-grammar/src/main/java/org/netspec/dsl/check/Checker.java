@@ -11,8 +11,9 @@ import org.netspec.dsl.diag.Code;
 import org.netspec.dsl.diag.Diagnostics;
 import org.netspec.dsl.diag.Pos;
 import org.netspec.dsl.elab.Names;
-import org.netspec.dsl.elab.Ops;
 import org.netspec.dsl.elab.Unit;
+import org.netspec.dsl.ops.OpRegistry;
+import org.netspec.dsl.ops.Type;
 import org.netspec.dsl.syntax.Definition;
 import org.netspec.dsl.syntax.Expr;
 import org.netspec.dsl.syntax.Stmt;
@@ -81,7 +82,7 @@ public final class Checker {
     }
 
     private static boolean isBuiltin(String name) {
-        return Ops.ALL.containsKey(name) || Ops.FUNCTIONS.contains(name) || Ops.CONSTANTS.containsKey(name);
+        return OpRegistry.isBuiltin(name);
     }
 
     // ------------------------------------------------------------------ definitions
@@ -108,10 +109,9 @@ public final class Checker {
             if (p.name().equals("x")) {
                 error(Code.NS022, p.pos(), "'x' is the input of every block and network; choose another parameter name");
             }
-            if (Ops.Type.named(p.type().name(), p.type().list()) == null) {
-                List<String> types = List.of("int", "float", "bool", "size", "padding", "init", "string", "block");
+            if (Type.declared(p.type().name(), p.type().list()) == null) {
                 error(Code.NS028, p.type().pos(), "unknown type '" + p.type() + "'"
-                        + Names.suggestion(p.type().name(), types));
+                        + Names.suggestion(p.type().name(), Type.declarableNames()));
             }
             p.defaultValue().ifPresent(d -> expr(d, scope));
             scope.define(p.name(), false);
@@ -191,9 +191,7 @@ public final class Checker {
         }
         Set<String> known = new TreeSet<>(scope.names());
         known.addAll(scope.unit.visible().keySet());
-        known.addAll(Ops.ALL.keySet());
-        known.addAll(Ops.FUNCTIONS);
-        known.addAll(Ops.CONSTANTS.keySet());
+        known.addAll(OpRegistry.names());
         error(Code.NS020, n.pos(), "unknown name '" + n.name() + "'" + Names.suggestion(n.name(), known));
     }
 
@@ -209,8 +207,8 @@ public final class Checker {
             formals = def.def() instanceof Definition.Block b ? b.params().stream().map(Definition.Param::name).toList()
                     : def.def() instanceof Definition.Network w ? w.params().stream().map(Definition.Param::name).toList()
                     : null;
-        } else if (Ops.ALL.containsKey(n.name())) {
-            formals = Ops.ALL.get(n.name()).params().stream().map(Ops.Param::name).toList();
+        } else if (OpRegistry.op(n.name()) != null) {
+            formals = OpRegistry.op(n.name()).paramNames();
         } else {
             return;
         }

@@ -84,7 +84,7 @@ public sealed interface Value {
     record BoundArg(org.netspec.dsl.syntax.Expr.Arg syntax, Value value) {}
 
     /** A built-in op, not yet configured. */
-    record OpV(Ops.Op op) implements Value {
+    record OpV(org.netspec.dsl.ops.Op op) implements Value {
         public String typeName() {
             return "op";
         }
