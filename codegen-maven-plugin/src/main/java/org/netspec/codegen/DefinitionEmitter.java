@@ -50,18 +50,22 @@ final class DefinitionEmitter {
     private final ClassName self;
 
     /** One place in the spec that creates a layer: a field, or a list field when inside a loop. */
-    private record Site(String field, boolean list, TypeName type) {}
+    /** {@code conditional}: built in one branch of an {@code if}, so possibly null (torchvision's downsample). */
+    private record Site(String field, boolean list, boolean conditional, TypeName type) {}
 
     private final Map<Expr, Site> sites = new IdentityHashMap<>();
     private final List<Site> siteOrder = new ArrayList<>();
-    private final Set<String> javaNamesInUse = new HashSet<>();
-    private final Map<String, String> javaNames = new HashMap<>();
+    private final JavaNames names = new JavaNames();
+    private final ValueEmitter values;
 
     // State of one walk.
     private boolean building;
     private CodeBlock.Builder code;
     private int loopDepth;
+    private int branchDepth;
     private int temps;
+    /** Static locals that running needs (loop bounds, conditions); the others stay in the constructor. */
+    private Set<String> runtimeNames = Set.of();
 
     DefinitionEmitter(Definition def, Unit unit, Types types) {
         this.def = def;
@@ -72,9 +76,9 @@ final class DefinitionEmitter {
         this.body = def instanceof Definition.Block b ? b.body()
                 : def instanceof Definition.Network n ? n.body() : List.of();
         this.self = ClassName.get(unit.file().packageName().orElse(""), def.name());
-        javaNamesInUse.addAll(List.of("b", "ctx", "args", "x", "path", "output", "FACTORY"));
+        this.values = new ValueEmitter(types, names, this::tensor);
         for (Definition.Param p : params) {
-            javaNamesInUse.add(javaName(p.name()));
+            names.reserve(names.java(p.name()));
         }
     }
 
@@ -90,7 +94,7 @@ final class DefinitionEmitter {
                 .addJavadoc("Creates instances from positional and keyword arguments, with the spec's defaults.\n")
                 .initializer("$T.of($S, $T::create)", Rt.BLOCK_FACTORY, def.name(), self).build());
         for (Definition.Param p : params) {
-            type.addField(FieldSpec.builder(Rt.javaType(paramType(p), true), javaName(p.name()), Modifier.PRIVATE,
+            type.addField(FieldSpec.builder(Rt.javaType(paramType(p), true), names.java(p.name()), Modifier.PRIVATE,
                     Modifier.FINAL).build());
         }
         for (Site site : siteOrder) {
@@ -98,6 +102,8 @@ final class DefinitionEmitter {
                     Modifier.PRIVATE);
             if (site.list()) {
                 field.addModifiers(Modifier.FINAL).initializer("new $T<>()", Rt.ARRAY_LIST);
+            } else if (!site.conditional()) {
+                field.addModifiers(Modifier.FINAL);
             }
             type.addField(field.build());
         }
@@ -114,8 +120,8 @@ final class DefinitionEmitter {
                 .addParameter(Rt.BUILDER, "b").addParameter(Rt.SHAPE, "x");
         code.addStatement("super(b, $S)", def.name());
         for (Definition.Param p : params) {
-            m.addParameter(Rt.javaType(paramType(p), true), javaName(p.name()));
-            code.addStatement("this.$N = $N", javaName(p.name()), javaName(p.name()));
+            m.addParameter(Rt.javaType(paramType(p), true), names.java(p.name()));
+            code.addStatement("this.$N = $N", names.java(p.name()), names.java(p.name()));
         }
         statements(body);
         return m.addCode(code.build()).build();
@@ -123,6 +129,7 @@ final class DefinitionEmitter {
 
     private MethodSpec compute() {
         begin(false);
+        runtimeNames = RuntimeNames.of(body, types, this::runsCondition);
         for (Site site : siteOrder) {
             if (site.list()) {
                 code.addStatement("int $N = 0", site.field() + "Index");
@@ -137,26 +144,22 @@ final class DefinitionEmitter {
     /** Binds positional and keyword arguments, filling in the spec's defaults in order. */
     private MethodSpec create() {
         begin(true);
-        List<String> names = new ArrayList<>();
-        for (Definition.Param p : params) {
-            names.add(p.name());
-        }
         CodeBlock.Builder c = CodeBlock.builder();
         c.add("args.check($S", def.name());
-        for (String n : names) {
-            c.add(", $S", n);
+        for (Definition.Param p : params) {
+            c.add(", $S", p.name());
         }
         c.add(");\n");
         List<String> locals = new ArrayList<>();
         for (int i = 0; i < params.size(); i++) {
             Definition.Param p = params.get(i);
             Type t = paramType(p);
-            String local = javaName(p.name());
+            String local = names.java(p.name());
             if (p.defaultValue().isEmpty()) {
                 c.addStatement("$T $N = args.$N($L, $S)", Rt.javaType(t, true), local, Rt.argAccessor(t), i, p.name());
             } else {
                 code = CodeBlock.builder();
-                CodeBlock fallback = value(p.defaultValue().get(), t);
+                CodeBlock fallback = values.value(p.defaultValue().get(), t);
                 c.add(code.build());
                 c.addStatement("$T $N = args.has($L, $S) ? args.$N($L, $S) : $L", Rt.javaType(t, true), local, i,
                         p.name(), Rt.argAccessor(t), i, p.name(), fallback);
@@ -174,6 +177,7 @@ final class DefinitionEmitter {
         this.building = building;
         this.code = CodeBlock.builder();
         loopDepth = 0;
+        branchDepth = 0;
         temps = 0;
     }
 
@@ -199,12 +203,15 @@ final class DefinitionEmitter {
 
     private void assign(Stmt.Assign a) {
         Type type = types.of(a.value());
-        String name = javaName(a.name());
+        String name = names.java(a.name());
         boolean declared = !types.declares(a);
         if (type == Type.TENSOR) {
             chainInto(name, !declared, a.value());
         } else if (type.isStatic()) {
-            CodeBlock v = value(a.value(), type);
+            if (!building && !runtimeNames.contains(a.name())) {
+                return; // used only to build layers
+            }
+            CodeBlock v = values.value(a.value(), type);
             if (declared) {
                 code.addStatement("$N = $L", name, v);
             } else {
@@ -218,27 +225,27 @@ final class DefinitionEmitter {
     private void loop(Stmt.For f) {
         Type iterable = types.of(f.iterable());
         Type item = iterable.element();
-        String itemName = javaName(f.item());
+        String itemName = names.java(f.item());
         if (f.index().isEmpty() && f.iterable() instanceof Expr.Call c && c.callee() instanceof Expr.Name n
                 && n.name().equals("range") && types.ref(n) instanceof Ref.Function && !c.args().isEmpty() && c.args().size() <= 2) {
             // for j in range(n): a counting loop
-            CodeBlock from = c.args().size() == 2 ? value(c.args().get(0).value(), Type.INT) : CodeBlock.of("0");
-            CodeBlock to = value(c.args().get(c.args().size() - 1).value(), Type.INT);
+            CodeBlock from = c.args().size() == 2 ? values.value(c.args().get(0).value(), Type.INT) : CodeBlock.of("0");
+            CodeBlock to = values.value(c.args().get(c.args().size() - 1).value(), Type.INT);
             code.beginControlFlow("for (int $N = $L; $N < $L; $N++)", itemName, from, itemName, to, itemName);
         } else if (f.index().isPresent()) {
             String list;
             if (f.iterable() instanceof Expr.Name n) {
-                list = javaName(n.name());
+                list = names.java(n.name());
             } else {
                 list = "list" + (temps++);
-                code.addStatement("$T $N = $L", Rt.javaType(iterable, building), list, value(f.iterable(), iterable));
+                code.addStatement("$T $N = $L", Rt.javaType(iterable, building), list, values.value(f.iterable(), iterable));
             }
-            String index = javaName(f.index().get());
+            String index = names.java(f.index().get());
             code.beginControlFlow("for (int $N = 0; $N < $N.size(); $N++)", index, index, list, index);
             code.addStatement("$T $N = $N.get($N)", Rt.javaType(item, building), itemName, list, index);
         } else {
             code.beginControlFlow("for ($T $N : $L)", Rt.javaType(item, building), itemName,
-                    value(f.iterable(), iterable));
+                    values.value(f.iterable(), iterable));
         }
         loopDepth++;
         statements(f.body());
@@ -285,14 +292,48 @@ final class DefinitionEmitter {
             if (declare) {
                 code.addStatement("$T $N", Rt.javaType(Type.TENSOR, building), target);
             }
-            code.beginControlFlow("if ($L)", value(i.cond(), Type.BOOL));
+            Site decided = building ? null : siteIn(i.then());
+            if (decided != null) {
+                // decided once when building, as torchvision tests `downsample is not None`
+                code.beginControlFlow("if ($N != null)", decided.field());
+            } else {
+                code.beginControlFlow("if ($L)", values.value(i.cond(), Type.BOOL));
+            }
+            branchDepth++;
             chainInto(target, false, i.then());
             code.nextControlFlow("else");
             chainInto(target, false, i.otherwise());
+            branchDepth--;
             code.endControlFlow();
             return;
         }
         emitAssign(target, declare, tensor(expr));
+    }
+
+    /** A field-held layer built only when this branch is taken, or null. */
+    private Site siteIn(Expr branch) {
+        Site first = branch instanceof Expr.Pipe p ? siteIn(p.input()) : null; // the branch's first layer reads best
+        if (first != null) {
+            return first;
+        }
+        Site site = sites.get(branch);
+        if (site != null && !site.list()) {
+            return site;
+        }
+        if (branch instanceof Expr.Call c) {
+            return c.args().stream().map(a -> siteIn(a.value())).filter(java.util.Objects::nonNull).findFirst()
+                    .orElse(null);
+        }
+        if (branch instanceof Expr.Binary b) {
+            Site left = siteIn(b.left());
+            return left != null ? left : siteIn(b.right());
+        }
+        return null;
+    }
+
+    /** Whether running evaluates this tensor {@code if}'s condition (no layer of its branch decides it). */
+    private boolean runsCondition(Expr.If i) {
+        return siteIn(i.then()) == null;
     }
 
     /** Whether {@code step} applies the built-in op {@code op} (not a local of that name). */
@@ -311,7 +352,7 @@ final class DefinitionEmitter {
     /** A tensor-valued expression as a Java expression (a Shape while building, an INDArray while running). */
     private CodeBlock tensor(Expr expr) {
         if (expr instanceof Expr.Name n) {
-            return CodeBlock.of("$N", javaName(n.name()));
+            return CodeBlock.of("$N", names.java(n.name()));
         }
         if (expr instanceof Expr.Pipe || expr instanceof Expr.If) {
             String t = "t" + (temps++);
@@ -364,12 +405,14 @@ final class DefinitionEmitter {
             if (op.kind() == Op.Kind.ACTIVATION) {
                 return building ? input : CodeBlock.of("ctx.$N($L)", op.runtimeMethod(), input);
             }
-            Site site = site(siteKey, label.map(this::labelText).orElse(op.name()), Rt.LAYER);
+            Site site = site(siteKey, label.map(this::labelText).orElse(op.name()),
+                    op.runtimeType() == null ? Rt.LAYER : ClassName.get(Rt.PACKAGE, op.runtimeType()));
             if (building) {
-                CodeBlock.Builder call = CodeBlock.builder().add("b.$N($L, $L", op.runtimeMethod(),
+                // $W: JavaPoet may wrap a long argument list there, keeping lines short
+                CodeBlock.Builder call = CodeBlock.builder().add("b.$N($L,$W$L", op.runtimeMethod(),
                         layerName(label, op.name()), input);
                 for (CodeBlock a : opArgs(op, args, step)) {
-                    call.add(", $L", a);
+                    call.add(",$W$L", a);
                 }
                 call.add(")");
                 return keep(site, call.build());
@@ -387,10 +430,10 @@ final class DefinitionEmitter {
             if (building) {
                 CodeBlock blockName = label.isPresent() ? layerName(label, "")
                         : known ? CodeBlock.of("b.autoBlock($S)", name.name())
-                        : CodeBlock.of("b.autoBlock($N.name())", javaName(name.name()));
-                CodeBlock argList = argsOf(args);
-                CodeBlock create = known ? CodeBlock.of("$T.create(b.child($L), $L, $L)", type, blockName, input, argList)
-                        : CodeBlock.of("$N.create(b.child($L), $L, $L)", javaName(name.name()), blockName, input, argList);
+                        : CodeBlock.of("b.autoBlock($N.name())", names.java(name.name()));
+                CodeBlock argList = values.argsOf(args);
+                CodeBlock create = known ? CodeBlock.of("$T.create(b.child($L),$W$L,$W$L)", type, blockName, input, argList)
+                        : CodeBlock.of("$N.create(b.child($L),$W$L,$W$L)", names.java(name.name()), blockName, input, argList);
                 return keep(site, create);
             }
             return run(site, input);
@@ -419,17 +462,13 @@ final class DefinitionEmitter {
         if (existing != null) {
             return existing;
         }
-        String base = identifier(preferred);
+        String base = JavaNames.identifier(preferred);
         boolean list = loopDepth > 0;
         if (list) {
             base = base.endsWith("s") ? base : base + "s";
         }
-        String field = base;
-        for (int i = 2; javaNamesInUse.contains(field) || SourceVersion.isKeyword(field); i++) {
-            field = base + i;
-        }
-        javaNamesInUse.add(field);
-        Site site = new Site(field, list, type);
+        String field = names.field(base);
+        Site site = new Site(field, list, branchDepth > 0, type);
         sites.put(key, site);
         siteOrder.add(site);
         return site;
@@ -463,7 +502,7 @@ final class DefinitionEmitter {
                     literal.setLength(0);
                 }
                 Expr computed = part.computed().get();
-                CodeBlock v = value(computed, types.of(computed));
+                CodeBlock v = values.value(computed, types.of(computed));
                 pieces.add(computed instanceof Expr.Binary ? CodeBlock.of("($L)", v) : v);
             }
         }
@@ -495,35 +534,16 @@ final class DefinitionEmitter {
             Type t = p.type();
             Expr e = given.get(p.name());
             if (e != null) {
-                out.add(value(e, t));
+                out.add(values.value(e, t));
             } else if (p.defaultValue() != null) {
                 out.add(JavaEmitter.literal(p.defaultValue(), t));
             } else if (p.name().equals("stride") && given.containsKey("kernel")) {
-                out.add(value(given.get("kernel"), Type.SIZE)); // pooling: stride defaults to the kernel
+                out.add(values.value(given.get("kernel"), Type.SIZE)); // pooling: stride defaults to the kernel
             } else {
                 throw new GeneratorException(at.pos(), "missing argument '" + p.name() + "' of " + op.name());
             }
         }
         return out;
-    }
-
-    /** {@code Args.of(a, b).with("stride", s)}: arguments for a block's {@code create}. */
-    private CodeBlock argsOf(List<Expr.Arg> args) {
-        CodeBlock.Builder c = CodeBlock.builder().add("$T.of(", Rt.ARGS);
-        boolean first = true;
-        for (Expr.Arg a : args) {
-            if (a.name().isEmpty()) {
-                c.add(first ? "$L" : ", $L", value(a.value(), types.of(a.value())));
-                first = false;
-            }
-        }
-        c.add(")");
-        for (Expr.Arg a : args) {
-            if (a.name().isPresent()) {
-                c.add(".with($S, $L)", a.name().get(), value(a.value(), types.of(a.value())));
-            }
-        }
-        return c.build();
     }
 
     private CodeBlock tensorOrStatic(Expr expr, String temp) {
@@ -537,226 +557,17 @@ final class DefinitionEmitter {
         return tensor(expr);
     }
 
-    // ------------------------------------------------------------------ static values
-
-    /** A static expression as Java, coerced to {@code expected} (3 → Size.of(3), 1 → 1.0, ...). */
-    private CodeBlock value(Expr expr, Type expected) {
-        Type actual = types.of(expr);
-        CodeBlock raw = staticValue(expr, actual);
-        if (actual == expected || expected == Type.UNKNOWN) {
-            return raw;
-        }
-        if (expected == Type.FLOAT && actual == Type.INT) {
-            return expr instanceof Expr.IntLit i ? CodeBlock.of("$L.0", i.value()) : CodeBlock.of("(double) $L", raw);
-        }
-        if (expected == Type.SIZE && actual == Type.INT) {
-            return CodeBlock.of("$T.of($L)", Rt.SIZE, raw);
-        }
-        if (expected == Type.PADDING && (actual == Type.INT || actual == Type.SIZE)) {
-            return CodeBlock.of("$T.of($L)", Rt.PADDING, raw);
-        }
-        return raw;
-    }
-
-    private CodeBlock staticValue(Expr expr, Type type) {
-        if (expr instanceof Expr.IntLit i) {
-            return CodeBlock.of("$L", i.value());
-        } else if (expr instanceof Expr.FloatLit f) {
-            return CodeBlock.of("$L", Double.toString(f.value()));
-        } else if (expr instanceof Expr.BoolLit b) {
-            return CodeBlock.of("$L", b.value());
-        } else if (expr instanceof Expr.StringLit s) {
-            return CodeBlock.of("$S", s.value());
-        } else if (expr instanceof Expr.SizeLit s) {
-            return CodeBlock.of("$T.of($L, $L)", Rt.SIZE, s.dims().get(0), s.dims().get(s.dims().size() - 1));
-        } else if (expr instanceof Expr.Name n) {
-            return name(n);
-        } else if (expr instanceof Expr.ListLit l) {
-            Type element = type == Type.FLOAT_LIST ? Type.FLOAT
-                    : type == Type.BOOL_LIST ? Type.BOOL : Type.INT;
-            List<CodeBlock> items = new ArrayList<>();
-            for (Expr item : l.items()) {
-                items.add(value(item, element));
-            }
-            return CodeBlock.of("$T.of($L)", Rt.LIST, CodeBlock.join(items, ", "));
-        } else if (expr instanceof Expr.Unary u) {
-            return CodeBlock.of("$L$L", u.op(), wrap(u.operand()));
-        } else if (expr instanceof Expr.Binary b) {
-            return binary(b, type);
-        } else if (expr instanceof Expr.If i) {
-            return CodeBlock.of("$L ? $L : $L", wrap(i.cond()), wrap(i.then()), wrap(i.otherwise()));
-        } else if (expr instanceof Expr.Index ix) {
-            return CodeBlock.of("$L.get($L)", wrap(ix.target()), value(ix.index(), Type.INT));
-        } else if (expr instanceof Expr.Call c) {
-            return staticCall(c, type);
-        }
-        throw new GeneratorException(expr.pos(), "the generator cannot translate this value yet");
-    }
-
-    private CodeBlock wrap(Expr e) {
-        CodeBlock v = value(e, types.of(e));
-        return e instanceof Expr.Binary || e instanceof Expr.If ? CodeBlock.of("($L)", v) : v;
-    }
-
-    private CodeBlock binary(Expr.Binary b, Type type) {
-        Type lt = types.of(b.left());
-        Type rt = types.of(b.right());
-        boolean ints = lt == Type.INT && rt == Type.INT;
-        switch (b.op()) {
-            case "^":
-                return ints ? CodeBlock.of("$T.pow($L, $L)", Rt.STATIC, value(b.left(), lt), value(b.right(), rt))
-                        : CodeBlock.of("$T.pow($L, $L)", Math.class, value(b.left(), Type.FLOAT),
-                        value(b.right(), Type.FLOAT));
-            case "/":
-                if (ints) {
-                    return CodeBlock.of("$T.floorDiv($L, $L)", Math.class, value(b.left(), lt), value(b.right(), rt));
-                }
-                break;
-            case "%":
-                if (ints) {
-                    return CodeBlock.of("$T.floorMod($L, $L)", Math.class, value(b.left(), lt), value(b.right(), rt));
-                }
-                break;
-            case "==":
-            case "!=":
-                if (!(lt == Type.INT || lt == Type.FLOAT || lt == Type.BOOL)) {
-                    return CodeBlock.of("$L$T.equals($L, $L)", b.op().equals("!=") ? "!" : "",
-                            java.util.Objects.class, wrap(b.left()), wrap(b.right()));
-                }
-                break;
-            default:
-                break;
-        }
-        return CodeBlock.of("$L $L $L", operand(b.left(), b.op(), false), b.op(), operand(b.right(), b.op(), true));
-    }
-
-    /** Parenthesises a child of a binary operator where Java would bind it differently. */
-    private CodeBlock operand(Expr child, String parentOp, boolean right) {
-        CodeBlock v = value(child, types.of(child));
-        if (child instanceof Expr.If) {
-            return CodeBlock.of("($L)", v);
-        }
-        if (child instanceof Expr.Binary c && infix(c)) {
-            int pc = precedence(c.op());
-            int pp = precedence(parentOp);
-            if (pc < pp || right && pc == pp) {
-                return CodeBlock.of("($L)", v);
-            }
-        }
-        return v;
-    }
-
-    /** Whether {@link #binary} writes this operator infix (rather than as a method call). */
-    private boolean infix(Expr.Binary b) {
-        Type lt = types.of(b.left());
-        Type rt = types.of(b.right());
-        boolean ints = lt == Type.INT && rt == Type.INT;
-        if (b.op().equals("^") || ints && (b.op().equals("/") || b.op().equals("%"))) {
-            return false;
-        }
-        return !(b.op().equals("==") || b.op().equals("!="))
-                || lt == Type.INT || lt == Type.FLOAT || lt == Type.BOOL;
-    }
-
     /** A static expression in a model's own context (its network arguments). */
     CodeBlock modelArgument(Expr expr, Type expected) {
         begin(true);
-        CodeBlock v = value(expr, expected);
+        CodeBlock v = values.value(expr, expected);
         if (!code.build().isEmpty()) {
             throw new GeneratorException(expr.pos(), "a model argument must be a plain value");
         }
         return v;
     }
 
-    private static int precedence(String op) {
-        return switch (op) {
-            case "||" -> 1;
-            case "&&" -> 2;
-            case "==", "!=" -> 3;
-            case "<", "<=", ">", ">=" -> 4;
-            case "+", "-" -> 5;
-            case "*", "/", "%" -> 6;
-            default -> 7;
-        };
-    }
-
-    private CodeBlock staticCall(Expr.Call c, Type type) {
-        if (c.callee() instanceof Expr.Name n && !(types.ref(n) instanceof Ref.Local)) {
-            List<Expr> args = c.args().stream().map(Expr.Arg::value).toList();
-            switch (n.name()) {
-                case "channels":
-                case "height":
-                case "width":
-                    return CodeBlock.of("$T.$N($L)", Rt.TENSORS, n.name(), tensor(args.get(0)));
-                case "range":
-                    return CodeBlock.of("$T.range($L)", Rt.STATIC, CodeBlock.join(
-                            args.stream().map(a -> value(a, Type.INT)).toList(), ", "));
-                case "len":
-                    return CodeBlock.of("$L.size()", wrap(args.get(0)));
-                case "min":
-                case "max":
-                    return CodeBlock.of("$T.$N($L)", Rt.STATIC, n.name(), CodeBlock.join(
-                            args.stream().map(a -> value(a, types.of(a))).toList(), ", "));
-                default:
-                    break;
-            }
-            if (types.ref(n) instanceof Ref.Definition d && type == Type.BLOCK) {
-                // Bottleneck(base_width: 128): a block with some arguments bound
-                Unit.Owned owned = d.owned();
-                ClassName cls = ClassName.get(owned.unit().file().packageName().orElse(""), owned.def().name());
-                return CodeBlock.of("$T.FACTORY.with($L)", cls, argsOf(c.args()));
-            }
-        }
-        throw new GeneratorException(c.pos(), "the generator cannot translate this call as a value yet");
-    }
-
-    private CodeBlock name(Expr.Name n) {
-        Ref ref = types.ref(n);
-        if (ref instanceof Ref.Local) {
-            return CodeBlock.of("$N", javaName(n.name()));
-        }
-        if (ref instanceof Ref.Constant c) {
-            return JavaEmitter.constant(c.constant());
-        }
-        if (ref instanceof Ref.Definition d && !(d.owned().def() instanceof Definition.Model)) {
-            Unit.Owned owned = d.owned();
-            return CodeBlock.of("$T.FACTORY", ClassName.get(owned.unit().file().packageName().orElse(""), owned.def().name()));
-        }
-        throw new GeneratorException(n.pos(), "the generator cannot use '" + n.name() + "' as a value");
-    }
-
     private static Type paramType(Definition.Param p) {
         return TypePass.declared(p);
-    }
-
-    // ------------------------------------------------------------------ names
-
-    /** Spec names in Java: {@code zero_init} becomes {@code zeroInit}; keywords get a trailing underscore. */
-    /** Names the generated methods give their own parameters, which a spec's names must not take. */
-    private static final Set<String> GENERATED_LOCALS = Set.of("b", "ctx", "args");
-
-    private String javaName(String specName) {
-        return javaNames.computeIfAbsent(specName, n -> {
-            String id = identifier(n);
-            return GENERATED_LOCALS.contains(id) ? id + "2" : id; // a spec variable `b` must not hide the builder
-        });
-    }
-
-    static String identifier(String name) {
-        StringBuilder out = new StringBuilder();
-        boolean upper = false;
-        for (char c : name.toCharArray()) {
-            if (c == '_' || c == '.' || c == '{' || c == '}') {
-                upper = out.length() > 0;
-                continue;
-            }
-            out.append(upper ? Character.toUpperCase(c) : c);
-            upper = false;
-        }
-        String id = out.length() == 0 ? "value" : out.toString();
-        if (!Character.isJavaIdentifierStart(id.charAt(0))) {
-            id = "_" + id;
-        }
-        return SourceVersion.isKeyword(id) ? id + "_" : id;
     }
 }

@@ -113,7 +113,7 @@ final class JavaEmitter {
         builder.addMethod(init.build());
         for (Definition.Param p : params) {
             Type t = TypePass.declared(p);
-            String javaName = DefinitionEmitter.identifier(p.name());
+            String javaName = JavaNames.identifier(p.name());
             String spec = p.name() + ": " + p.type() + p.defaultValue().map(d -> " = " + PrettyPrinter.print(d)).orElse("")
                     + (given.containsKey(p.name()) ? " (this model: " + argumentText(args, params, p.name()) + ")" : "");
             builder.addMethod(MethodSpec.methodBuilder(javaName).addModifiers(Modifier.PUBLIC).returns(builderClass)

@@ -15,14 +15,14 @@ final class Convolution {
     static final Op CONV = new Op("conv", Op.Kind.LAYER, 1, List.of(required("filters", Type.INT),
             required("kernel", Type.SIZE), optional("stride", Type.SIZE, 1), optional("padding", Type.PADDING, 0),
             optional("dilation", Type.SIZE, 1), optional("groups", Type.INT, 1), optional("bias", Type.BOOL, true)),
-            "conv", "2-D convolution; weights OIHW", Convolution::conv);
+            "conv", "Conv", "2-D convolution; weights OIHW", Convolution::conv);
 
     static final Op MAXPOOL = pool("maxpool");
     static final Op AVGPOOL = pool("avgpool");
 
     private static Op pool(String name) {
         return new Op(name, Op.Kind.LAYER, 1, List.of(required("kernel", Type.SIZE), derived("stride", Type.SIZE),
-                optional("padding", Type.PADDING, 0)), name, name + " pooling; stride defaults to the kernel",
+                optional("padding", Type.PADDING, 0)), name, "Pool", name + " pooling; stride defaults to the kernel",
                 a -> pooling(name, a));
     }
 

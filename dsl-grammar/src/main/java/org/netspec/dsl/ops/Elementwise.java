@@ -13,18 +13,18 @@ final class Elementwise {
     static final List<Op> ACTIVATIONS = List.of(activation("relu"), activation("sigmoid"), activation("tanh"),
             activation("silu"), activation("gelu"), activation("identity"));
 
-    static final Op DROPOUT = new Op("dropout", Op.Kind.LAYER, 1, List.of(required("rate", Type.FLOAT)), "dropout",
+    static final Op DROPOUT = new Op("dropout", Op.Kind.LAYER, 1, List.of(required("rate", Type.FLOAT)), "dropout", "Dropout",
             "dropout in training mode: each value zeroed with probability rate, the rest scaled by 1 / (1 - rate)",
             a -> rate("dropout", a));
 
-    static final Op ADD = new Op("add", Op.Kind.BINARY, 2, List.of(), "add", "element-wise sum (also written a + b)",
+    static final Op ADD = new Op("add", Op.Kind.BINARY, 2, List.of(), "add", null, "element-wise sum (also written a + b)",
             Elementwise::add);
 
-    static final Op MULTIPLY = new Op("multiply", Op.Kind.BINARY, 2, List.of(), "multiply",
+    static final Op MULTIPLY = new Op("multiply", Op.Kind.BINARY, 2, List.of(), "multiply", null,
             "element-wise product, C x 1 x 1 broadcasts (also written a * b)", Elementwise::multiply);
 
     private static Op activation(String name) {
-        return new Op(name, Op.Kind.ACTIVATION, 1, List.of(), name, "element-wise " + name, Application::input);
+        return new Op(name, Op.Kind.ACTIVATION, 1, List.of(), name, null, "element-wise " + name, Application::input);
     }
 
     private static Shape rate(String op, Application a) throws OpException {

@@ -12,7 +12,7 @@ final class Normalization {
 
     static final Op BATCHNORM = new Op("batchnorm", Op.Kind.LAYER, 1, List.of(
             optional("momentum", Type.FLOAT, 0.1), optional("epsilon", Type.FLOAT, 1e-5),
-            optional("scale_init", Type.INIT, "ones"), optional("biased_var", Type.BOOL, false)), "batchnorm",
+            optional("scale_init", Type.INIT, "ones"), optional("biased_var", Type.BOOL, false)), "batchnorm", "BatchNorm",
             "batch normalisation over channels (momentum as in PyTorch: new = (1-m)·old + m·batch; the running"
                     + " variance takes the unbiased batch variance as PyTorch's does, or with biased_var the biased one"
                     + " as Flax's does)", Normalization::batchnorm);

@@ -12,10 +12,12 @@ import java.util.List;
  * @param runtimeMethod the method generated code calls: on {@code Builder} for layers (which
  *                      then run as {@code layer.forward(x, ctx)}), on {@code Context} for
  *                      activations and binary ops
+ * @param runtimeType   for layers, the runtime class that method returns ({@code Conv}), which
+ *                      generated code declares its fields with; null for other kinds
  * @param rule          output shape, tensors and counts for given arguments and input shapes
  */
-public record Op(String name, Kind kind, int inputs, List<Param> params, String runtimeMethod, String doc,
-                 ShapeRule rule) {
+public record Op(String name, Kind kind, int inputs, List<Param> params, String runtimeMethod, String runtimeType,
+                 String doc, ShapeRule rule) {
 
     public enum Kind {
         /** Has parameters or settings: built once ({@code b.conv(...)}), kept in a field, applied per pass. */
