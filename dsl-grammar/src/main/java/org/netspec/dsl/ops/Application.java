@@ -135,6 +135,7 @@ public final class Application {
     }
 
     static OpException tooLarge() {
-        return new OpException(Code.NS052, "network too large: its parameter or multiply-accumulate count exceeds 2^63");
+        return new OpException(Code.NS052,
+                "network too large: its parameter or multiply-accumulate count exceeds 2^63");
     }
 }

@@ -12,13 +12,15 @@ final class Reduction {
     private Reduction() {}
 
     static final Op MEAN = new Op("mean", Op.Kind.LAYER, 1, List.of(optional("axes", Type.AXES, "spatial"),
-            optional("keepdims", Type.BOOL, false)), "mean", "Mean", "global mean over the spatial axes", Reduction::mean);
+            optional("keepdims", Type.BOOL, false)), "mean", "Mean",
+            "global mean over the spatial axes", Reduction::mean);
 
     static final Op FLATTEN = new Op("flatten", Op.Kind.LAYER, 1, List.of(), "flatten", "Flatten",
             "C x H x W to one flat value", a -> Shape.flat((int) Math.min(a.input().elements(), Integer.MAX_VALUE)));
 
     static final Op DENSE = new Op("dense", Op.Kind.LAYER, 1, List.of(required("units", Type.INT),
-            optional("bias", Type.BOOL, true)), "dense", "Dense", "fully connected layer; weights [out, in]", Reduction::dense);
+            optional("bias", Type.BOOL, true)), "dense", "Dense",
+            "fully connected layer; weights [out, in]", Reduction::dense);
 
     private static Shape mean(Application a) throws OpException {
         Shape in = a.spatialInput("mean");

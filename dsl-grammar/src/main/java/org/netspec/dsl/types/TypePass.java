@@ -44,7 +44,8 @@ public final class TypePass {
             expr(m.value());
             return;
         }
-        List<Definition.Param> params = def instanceof Definition.Block b ? b.params() : ((Definition.Network) def).params();
+        List<Definition.Param> params = def instanceof Definition.Block b ? b.params()
+                : ((Definition.Network) def).params();
         List<Stmt> body = def instanceof Definition.Block b ? b.body() : ((Definition.Network) def).body();
         for (Definition.Param p : params) {
             scope().put(p.name(), declared(p));

@@ -53,6 +53,11 @@ public final class Tape {
         return steps.size();
     }
 
+    /** The ops recorded so far, in order (what a backward pass will differentiate). */
+    public List<String> ops() {
+        return steps.stream().map(Step::op).toList();
+    }
+
     /**
      * Back-propagates {@code gradOutput} (the loss's gradient with respect to {@code output}) and
      * returns the gradient of every parameter that took part, by checkpoint name.

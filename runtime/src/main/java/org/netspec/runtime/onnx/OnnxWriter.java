@@ -82,13 +82,26 @@ final class OnnxWriter {
         return a.build();
     }
 
-    /** float32, little-endian raw data, row-major: whatever the parameters' own type. */
+    /**
+     * Little-endian raw data, row-major: int64 for shapes the exporter writes (Reshape's), float32
+     * for tensors whatever the parameters' own type.
+     */
     private static Onnx.TensorProto tensor(String name, INDArray t) {
-        float[] data = t.castTo(DataType.FLOAT).dup('c').data().asFloat();
-        ByteBuffer bytes = ByteBuffer.allocate(data.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        bytes.asFloatBuffer().put(data);
+        ByteBuffer bytes;
+        int type;
+        if (t.dataType() == DataType.LONG) {
+            long[] data = t.dup('c').data().asLong();
+            bytes = ByteBuffer.allocate(data.length * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            bytes.asLongBuffer().put(data);
+            type = Onnx.TensorProto.DataType.INT64_VALUE;
+        } else {
+            float[] data = t.castTo(DataType.FLOAT).dup('c').data().asFloat();
+            bytes = ByteBuffer.allocate(data.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            bytes.asFloatBuffer().put(data);
+            type = Onnx.TensorProto.DataType.FLOAT_VALUE;
+        }
         Onnx.TensorProto.Builder p = Onnx.TensorProto.newBuilder().setName(name)
-                .setDataType(Onnx.TensorProto.DataType.FLOAT_VALUE).setRawData(ByteString.copyFrom(bytes.array()));
+                .setDataType(type).setRawData(ByteString.copyFrom(bytes.array()));
         for (long d : t.shape()) {
             p.addDims(d);
         }

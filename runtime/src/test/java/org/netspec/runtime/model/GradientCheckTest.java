@@ -18,11 +18,17 @@ import org.nd4j.linalg.factory.Nd4j;
  * an absolute floor, as PyTorch's gradcheck judges). The loss is a fixed random projection of
  * the output, so every output element matters.
  */
-class GradientCheckTest {
+public class GradientCheckTest {
     private static final double EPS = 1e-6;
+    /** Every pass of a check draws the same dropout and drop_path masks. */
+    private static final long SEED = 42;
+
+    private static Context train() {
+        return new Context(Mode.TRAIN).seeded(SEED);
+    }
 
     /** A one-op (or few-op) network over a small input. */
-    record Net(String name, Shape input, BiFunction<Builder, Shape, Layer> build, Ops ops) {
+    public record Net(String name, Shape input, BiFunction<Builder, Shape, Layer> build, Ops ops) {
         @Override
         public String toString() {
             return name;
@@ -30,7 +36,7 @@ class GradientCheckTest {
     }
 
     /** Ops applied after the built layers, through a context (activations, sums). */
-    interface Ops {
+    public interface Ops {
         INDArray apply(Layer layer, INDArray x, Context ctx);
     }
 
@@ -38,7 +44,8 @@ class GradientCheckTest {
         return (layer, x, ctx) -> layer.forward(x, ctx);
     }
 
-    static Stream<Net> nets() {
+    /** Every op's check; the models module checks that together they cover every op of the registry. */
+    public static Stream<Net> nets() {
         Shape in = Shape.of(4, 5, 5);
         return Stream.of(
                 new Net("conv 3x3 stride 2 pad 1 bias", in,
@@ -55,6 +62,10 @@ class GradientCheckTest {
                         (b, s) -> b.conv("c", s, 4, Size.of(3), Size.of(1), Padding.of(1), Size.of(1), 2, true), plain()),
                 new Net("batchnorm, batch statistics", in,
                         (b, s) -> b.batchnorm("bn", s, 0.1, 1e-5, Init.ONES, false), plain()),
+                new Net("dropout after a conv (seeded masks)", in, (b, s) -> {
+                    Layer conv = b.conv("c", s, 3, Size.of(3), Size.of(1), Padding.of(1), Size.of(1), 1, true);
+                    return sequence(conv, b.dropout("do", conv.output(), 0.3));
+                }, plain()),
                 new Net("max pool 3x3 stride 2 pad 1", in,
                         (b, s) -> b.maxpool("p", s, Size.of(3), Size.of(2), Padding.of(1)), plain()),
                 new Net("average pool 2x2", Shape.of(3, 4, 4),
@@ -131,11 +142,11 @@ class GradientCheckTest {
         Layer layer = net.build().apply(builder, net.input());
         Nd4j.getRandom().setSeed(5);
         INDArray x = Nd4j.rand(DataType.DOUBLE, net.input().batch(3)).subi(0.5).muli(2);
-        INDArray out = net.ops().apply(layer, x, new Context(Mode.TRAIN));
+        INDArray out = net.ops().apply(layer, x, train());
         INDArray projection = Nd4j.rand(DataType.DOUBLE, out.shape()).subi(0.5);
 
         Tape tape = new Tape();
-        INDArray y = net.ops().apply(layer, x, Context.training(tape));
+        INDArray y = net.ops().apply(layer, x, Context.training(tape).seeded(SEED));
         Map<String, INDArray> analytic = tape.backward(y, projection);
         assertThat(analytic.keySet()).containsExactlyInAnyOrderElementsOf(params.parameters().keySet());
 
@@ -145,9 +156,9 @@ class GradientCheckTest {
             for (long i = 0; i < value.length(); i++) {
                 double saved = value.getDouble(i);
                 value.putScalar(i, saved + EPS);
-                double plus = net.ops().apply(layer, x, new Context(Mode.TRAIN)).mul(projection).sumNumber().doubleValue();
+                double plus = net.ops().apply(layer, x, train()).mul(projection).sumNumber().doubleValue();
                 value.putScalar(i, saved - EPS);
-                double minus = net.ops().apply(layer, x, new Context(Mode.TRAIN)).mul(projection).sumNumber().doubleValue();
+                double minus = net.ops().apply(layer, x, train()).mul(projection).sumNumber().doubleValue();
                 value.putScalar(i, saved);
                 double numeric = (plus - minus) / (2 * EPS);
                 double a = grad.getDouble(i);
