@@ -48,7 +48,8 @@ public enum Code {
     NS041("kernel larger than input", "A conv or pooling window larger than the padded input."),
     NS042("stride leaves no output", "A stride or window that leaves a spatial size below one."),
     NS043("dense on a 4-D value", "`dense` needs a flat value: put `mean(spatial)` or `flatten` before it."),
-    NS044("bad groups", "Input or output channels not divisible by the conv's groups."),
+    NS044("bad groups", "Input or output channels not divisible by the conv's groups, or channels not divisible by"
+            + " groupnorm's groups."),
     NS045("wrong rank", "An op that needs a CxHxW value got a flat one, or the other way round."),
 
     // Elaboration and tools

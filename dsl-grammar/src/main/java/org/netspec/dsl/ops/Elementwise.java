@@ -13,11 +13,19 @@ final class Elementwise {
     static final List<Op> ACTIVATIONS = List.of(activation("relu"), activation("sigmoid"), activation("tanh"),
             activation("silu"), activation("gelu"), activation("identity"));
 
-    static final Op DROPOUT = new Op("dropout", Op.Kind.LAYER, 1, List.of(required("rate", Type.FLOAT)), "dropout", "Dropout",
+    static final Op DROPOUT = new Op("dropout", Op.Kind.LAYER, 1, List.of(required("rate", Type.FLOAT)),
+            "dropout", "Dropout",
             "dropout in training mode: each value zeroed with probability rate, the rest scaled by 1 / (1 - rate)",
             a -> rate("dropout", a));
 
-    static final Op ADD = new Op("add", Op.Kind.BINARY, 2, List.of(), "add", null, "element-wise sum (also written a + b)",
+    static final Op DROP_PATH = new Op("drop_path", Op.Kind.LAYER, 1, List.of(required("rate", Type.FLOAT)),
+            "dropPath", "DropPath", "stochastic depth in training mode: each example's whole value zeroed with"
+                    + " probability rate, the others scaled by 1 / (1 - rate) (timm's drop_path); put it on a"
+                    + " residual branch",
+            a -> rate("drop_path", a));
+
+    static final Op ADD = new Op("add", Op.Kind.BINARY, 2, List.of(), "add", null,
+            "element-wise sum (also written a + b)",
             Elementwise::add);
 
     static final Op MULTIPLY = new Op("multiply", Op.Kind.BINARY, 2, List.of(), "multiply", null,

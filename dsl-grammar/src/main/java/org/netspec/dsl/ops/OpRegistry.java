@@ -18,10 +18,10 @@ public final class OpRegistry {
     public static final Map<String, Op> OPS;
 
     static {
-        List<Op> all = new ArrayList<>(List.of(Convolution.CONV, Normalization.BATCHNORM));
+        List<Op> all = new ArrayList<>(List.of(Convolution.CONV, Normalization.BATCHNORM, Normalization.GROUPNORM));
         all.addAll(Elementwise.ACTIVATIONS);
         all.addAll(List.of(Convolution.MAXPOOL, Convolution.AVGPOOL, Reduction.MEAN, Reduction.DENSE,
-                Reduction.FLATTEN, Elementwise.DROPOUT, Elementwise.ADD, Elementwise.MULTIPLY));
+                Reduction.FLATTEN, Elementwise.DROPOUT, Elementwise.DROP_PATH, Elementwise.ADD, Elementwise.MULTIPLY));
         Map<String, Op> ops = new LinkedHashMap<>();
         all.forEach(op -> ops.put(op.name(), op));
         OPS = Collections.unmodifiableMap(ops);

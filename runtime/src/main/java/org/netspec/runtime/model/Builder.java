@@ -129,6 +129,23 @@ public final class Builder {
         return add(new BatchNorm(full, in, momentum, epsilon, biasedVar, gamma, beta, mean, var));
     }
 
+    /**
+     * Group norm over channels in {@code groups} groups (PyTorch's nn.GroupNorm: weight ones, or
+     * zeros with {@code scaleInit} ZEROS for a block's last norm; bias zeros).
+     */
+    public GroupNorm groupnorm(String name, Shape in, int groups, double epsilon, Init scaleInit) {
+        String full = qualify(name);
+        in.requireSpatial("groupnorm " + full);
+        if (groups <= 0 || in.channels() % groups != 0) {
+            throw new IllegalArgumentException("groupnorm " + full + ": groups " + groups
+                    + " must divide the channels " + in.channels());
+        }
+        long[] c = {in.channels()};
+        var gamma = parameters.constant(full + ".weight", c, scaleInit == Init.ZEROS ? 0 : 1);
+        var beta = parameters.constant(full + ".bias", c, 0);
+        return add(new GroupNorm(full, in, groups, epsilon, gamma, beta));
+    }
+
     public Dense dense(String name, Shape in, int units, boolean bias) {
         String full = qualify(name);
         if (in.isSpatial()) {
@@ -171,6 +188,15 @@ public final class Builder {
         }
         String full = qualify(name);
         return add(new Dropout(full, in, rate, full.hashCode()));
+    }
+
+    /** Stochastic depth: drops whole examples of a residual branch in training (timm's drop_path). */
+    public DropPath dropPath(String name, Shape in, double rate) {
+        if (rate < 0 || rate >= 1) {
+            throw new IllegalArgumentException("drop_path rate must be in [0, 1), got " + rate);
+        }
+        String full = qualify(name);
+        return add(new DropPath(full, in, rate, full.hashCode()));
     }
 
     /** Kernel, stride and explicit pads of a conv or pooling window, with its output size. */

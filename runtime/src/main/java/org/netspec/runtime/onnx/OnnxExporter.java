@@ -89,7 +89,8 @@ public final class OnnxExporter {
                     emit(op, "Flatten", List.of(x), Map.of("axis", 1L));
                 }
             }
-            case "dropout", "identity" -> alias(op, x); // evaluation: the identity
+            case "groupnorm" -> groupNorm(op, x);
+            case "dropout", "drop_path", "identity" -> alias(op, x); // evaluation: the identity
             case "relu" -> emit(op, "Relu", List.of(x), Map.of());
             case "sigmoid" -> emit(op, "Sigmoid", List.of(x), Map.of());
             case "tanh" -> emit(op, "Tanh", List.of(x), Map.of());
@@ -136,6 +137,37 @@ public final class OnnxExporter {
         emit(op, "BatchNormalization", List.of(x, tensor(op, "weight"), tensor(op, "bias"), tensor(op, "running_mean"),
                 tensor(op, "running_var")), Map.of("epsilon", (float) op.doubleAttribute("epsilon"),
                 "momentum", (float) (1 - op.doubleAttribute("momentum"))));
+    }
+
+    /**
+     * Opset 17 has no GroupNormalization (18 has, with a per-group scale that 21 changed): the
+     * usual decomposition — InstanceNormalization over [N, groups, rest], back to NCHW, then
+     * the per-channel scale and shift.
+     */
+    private void groupNorm(TracedOp op, String x) {
+        String layer = op.layer();
+        int groups = op.intAttribute("groups");
+        long channels = op.tensors().get("weight").length();
+        String shape = node(layer + ".shape", "Shape", List.of(x), Map.of());
+        String grouped = node(layer + ".group", "Reshape", List.of(x, longs(layer + ".groups",
+                new long[] {0, groups, -1})), Map.of());
+        String normalised = node(layer + ".norm", "InstanceNormalization", List.of(grouped,
+                constantVector(layer + ".ones", groups, 1), constantVector(layer + ".zeros", groups, 0)),
+                Map.of("epsilon", (float) op.doubleAttribute("epsilon")));
+        String back = node(layer + ".ungroup", "Reshape", List.of(normalised, shape), Map.of());
+        long[] perChannel = {channels, 1, 1};
+        String scaled = node(layer + ".scale", "Mul", List.of(back, graph.initializer(layer + ".weight",
+                op.tensors().get("weight").reshape(perChannel))), Map.of());
+        emit(op, "Add", List.of(scaled, graph.initializer(layer + ".bias", op.tensors().get("bias").reshape(perChannel))),
+                Map.of());
+    }
+
+    private String longs(String name, long[] values) {
+        return graph.initializer(name, Nd4j.createFromArray(values));
+    }
+
+    private String constantVector(String name, int length, float value) {
+        return graph.initializer(name, Nd4j.valueArrayOf(new long[] {length}, value, DataType.FLOAT));
     }
 
     /** The exact GELU, as the runtime computes it: x * 0.5 * (1 + erf(x / sqrt 2)). */

@@ -62,6 +62,16 @@ public class GradientCheckTest {
                         (b, s) -> b.conv("c", s, 4, Size.of(3), Size.of(1), Padding.of(1), Size.of(1), 2, true), plain()),
                 new Net("batchnorm, batch statistics", in,
                         (b, s) -> b.batchnorm("bn", s, 0.1, 1e-5, Init.ONES, false), plain()),
+                new Net("groupnorm, 3 groups, after a conv", in, (b, s) -> {
+                    Layer conv = b.conv("c", s, 6, Size.of(3), Size.of(1), Padding.of(1), Size.of(1), 1, true);
+                    return sequence(conv, b.groupnorm("gn", conv.output(), 3, 1e-5, Init.ONES));
+                }, plain()),
+                new Net("groupnorm, one group per channel", in,
+                        (b, s) -> b.groupnorm("gn", s, 4, 1e-5, Init.ONES), plain()),
+                new Net("drop_path after a conv (seeded masks)", in, (b, s) -> {
+                    Layer conv = b.conv("c", s, 3, Size.of(3), Size.of(1), Padding.of(1), Size.of(1), 1, true);
+                    return sequence(conv, b.dropPath("dp", conv.output(), 0.5));
+                }, plain()),
                 new Net("dropout after a conv (seeded masks)", in, (b, s) -> {
                     Layer conv = b.conv("c", s, 3, Size.of(3), Size.of(1), Padding.of(1), Size.of(1), 1, true);
                     return sequence(conv, b.dropout("do", conv.output(), 0.3));
