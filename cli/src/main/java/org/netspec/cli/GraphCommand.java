@@ -17,9 +17,9 @@ import org.netspec.dsl.ir.Layer;
 import org.netspec.dsl.ir.ModelGraph;
 import org.netspec.dsl.ir.Shape;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "graph", mixinStandardHelpOptions = true,
@@ -29,17 +29,11 @@ final class GraphCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "FILE", description = "spec file (.net)")
-    Path file;
-
-    @Parameters(index = "1", paramLabel = "MODEL", description = "model name or call")
-    String model;
+    @Mixin
+    ElaboratedModel target;
 
     @Option(names = "--format", defaultValue = "dot", description = "dot or svg (default: ${DEFAULT-VALUE})")
     String format;
-
-    @Option(names = "--input", paramLabel = "CxHxW", description = "input shape (default: the model's own)")
-    String input;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "write here instead of stdout")
     Path output;
@@ -51,14 +45,7 @@ final class GraphCommand implements Callable<Integer> {
             err.println("netspec graph: --format must be dot or svg, got '" + format + "'");
             return 1;
         }
-        Optional<Shape> shape;
-        try {
-            shape = Optional.ofNullable(input).map(SpecFiles::parseShape);
-        } catch (IllegalArgumentException e) {
-            err.println("netspec graph: --input: " + e.getMessage());
-            return 1;
-        }
-        Optional<ModelGraph> graph = SpecFiles.elaborate(file, model, shape, err);
+        Optional<ModelGraph> graph = target.elaborate("graph", err);
         if (graph.isEmpty()) {
             return 1;
         }

@@ -45,7 +45,10 @@ final class ModelLoader {
         try {
             List<Path> specs = new ArrayList<>(List.of(spec));
             String className = model.strip();
-            if (!className.matches("[A-Za-z_][A-Za-z_0-9]*") || !definesModel(spec, className)) {
+            // The front end runs once: on the file alone for a model it defines, else with a wrapper.
+            Program program = className.matches("[A-Za-z_][A-Za-z_0-9]*")
+                    ? Frontend.load(specs, ModelLoader.class.getClassLoader()) : null;
+            if (program == null || program.models().stream().noneMatch(m -> m.name().equals(className))) {
                 // A call: wrap it in a model definition of its own, in a file next to nothing.
                 Path wrapper = work.resolve("command_line.net");
                 String shape = input == null ? ""
@@ -53,9 +56,12 @@ final class ModelLoader {
                 Files.writeString(wrapper, "import \"" + spec.toAbsolutePath().toString().replace("\\", "\\\\")
                         + "\";\nmodel CommandLineModel = " + model + shape + ";\n");
                 specs.add(wrapper);
-                className = "CommandLineModel";
+                specs.sort(null);
+                program = Frontend.load(specs, ModelLoader.class.getClassLoader());
             }
-            GenerationResult result = NetSpecGenerator.generate(specs, ModelLoader.class.getClassLoader());
+            String name = program.models().stream().anyMatch(m -> m.name().equals(className)) ? className
+                    : "CommandLineModel";
+            GenerationResult result = NetSpecGenerator.generate(program, specs);
             if (!result.ok()) {
                 // the wrapper is a temporary file of ours: name it as the user knows it
                 throw new SpecException(result.diagnostics().format()
@@ -70,8 +76,8 @@ final class ModelLoader {
                     Class.forName(binary.substring(0, binary.length() - ".class".length()), false, loader);
                 }
             }
-            String pkg = packageOf(specs, className);
-            Class<?> type = loader.loadClass(pkg.isEmpty() ? className : pkg + "." + className);
+            String pkg = packageOf(program, name);
+            Class<?> type = loader.loadClass(pkg.isEmpty() ? name : pkg + "." + name);
             Object builder = type.getMethod("builder").invoke(null);
             if (input != null) {
                 builder = builder.getClass().getMethod("inputShape", int[].class).invoke(builder, (Object) input);
@@ -129,13 +135,7 @@ final class ModelLoader {
         }
     }
 
-    private static boolean definesModel(Path spec, String name) {
-        Program program = Frontend.load(List.of(spec), ModelLoader.class.getClassLoader());
-        return program.models().stream().anyMatch(m -> m.name().equals(name));
-    }
-
-    private static String packageOf(List<Path> specs, String className) {
-        Program program = Frontend.load(specs, ModelLoader.class.getClassLoader());
+    private static String packageOf(Program program, String className) {
         for (var file : program.files()) {
             for (Definition def : file.definitions()) {
                 if (def.name().equals(className)) {

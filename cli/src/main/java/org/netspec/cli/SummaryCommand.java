@@ -5,16 +5,14 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.netspec.dsl.ir.Layer;
 import org.netspec.dsl.ir.ModelGraph;
-import org.netspec.dsl.ir.Shape;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "summary", mixinStandardHelpOptions = true,
@@ -25,14 +23,8 @@ final class SummaryCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "FILE", description = "spec file (.net)")
-    Path file;
-
-    @Parameters(index = "1", paramLabel = "MODEL", description = "model name or call")
-    String model;
-
-    @Option(names = "--input", paramLabel = "CxHxW", description = "input shape (default: the model's own)")
-    String input;
+    @Mixin
+    ElaboratedModel target;
 
     @Option(names = "--json", description = "machine-readable output")
     boolean json;
@@ -41,14 +33,7 @@ final class SummaryCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Optional<Shape> shape;
-        try {
-            shape = Optional.ofNullable(input).map(SpecFiles::parseShape);
-        } catch (IllegalArgumentException e) {
-            err.println("netspec summary: --input: " + e.getMessage());
-            return 1;
-        }
-        Optional<ModelGraph> graph = SpecFiles.elaborate(file, model, shape, err);
+        Optional<ModelGraph> graph = target.elaborate("summary", err);
         if (graph.isEmpty()) {
             return 1;
         }

@@ -26,6 +26,7 @@ import org.netspec.dsl.ops.OpRegistry;
 import org.netspec.dsl.ops.Param;
 import org.netspec.dsl.ops.Type;
 import org.netspec.dsl.elab.Unit;
+import org.netspec.dsl.syntax.BinaryOp;
 import org.netspec.dsl.syntax.Definition;
 import org.netspec.dsl.syntax.Expr;
 import org.netspec.dsl.syntax.Stmt;
@@ -359,14 +360,14 @@ final class DefinitionEmitter {
             chainInto(t, true, expr);
             return CodeBlock.of("$N", t);
         }
-        if (expr instanceof Expr.Binary b && (b.op().equals("+") || b.op().equals("*"))) {
-            String method = OpRegistry.op(b.op().equals("+") ? "add" : "multiply").runtimeMethod();
+        if (expr instanceof Expr.Binary b && (b.op() == BinaryOp.ADD || b.op() == BinaryOp.MUL)) {
+            String method = OpRegistry.op(b.op() == BinaryOp.ADD ? "add" : "multiply").runtimeMethod();
             return building ? CodeBlock.of("$T.$N($L, $L)", Rt.SHAPE, method, tensor(b.left()), tensor(b.right()))
                     : CodeBlock.of("ctx.$N($L, $L)", method, tensor(b.left()), tensor(b.right()));
         }
         if (!building && expr instanceof Expr.Call c && c.args().size() == 1 && isOp(c.callee(), "relu")
                 && c.args().get(0).name().isEmpty() && c.args().get(0).value() instanceof Expr.Binary b
-                && b.op().equals("+")) {
+                && b.op() == BinaryOp.ADD) {
             // relu(a + b), the end of a residual block: one pass instead of two
             return CodeBlock.of("ctx.addRelu($L, $L)", tensor(b.left()), tensor(b.right()));
         }

@@ -97,6 +97,46 @@ final class JavaEmitter {
             given.put(name, values.modelArgument(a.value(), TypePass.declared(p)));
         }
 
+        TypeSpec builder = builderType(self, graph, params, given, args);
+
+        TypeSpec.Builder type = TypeSpec.classBuilder(m.name())
+                .addModifiers(Modifier.PUBLIC, Modifier.FINAL)
+                .superclass(Rt.MODEL)
+                .addAnnotation(generated())
+                .addJavadoc(javadoc(m, source))
+                .addField(constant(ClassName.get(String.class), "DESCRIPTION",
+                        CodeBlock.of("$S", m.doc().or(network.def()::doc).orElse(m.name())),
+                        "The spec's documentation of this model (its doc comment, else its network's)."))
+                .addField(constant(TypeName.LONG, "PARAMETER_COUNT", CodeBlock.of("$LL", graph.params()),
+                        "Trainable parameters at the spec's configuration, counted at build time."))
+                .addField(constant(TypeName.LONG, "MACS", CodeBlock.of("$LL", graph.macs()),
+                        "Multiply-accumulates of one forward pass (conv and dense layers) at the default input."))
+                .addField(constant(Rt.listOf(ClassName.get(Integer.class)), "INPUT_SHAPE",
+                        CodeBlock.of("$T.of($L)", Rt.LIST, dims(graph.input())), "Default input shape, C x H x W."))
+                .addField(constant(Rt.listOf(ClassName.get(Integer.class)), "OUTPUT_SHAPE",
+                        CodeBlock.of("$T.of($L)", Rt.LIST, dims(graph.outputShape())), "Output shape at the default input."))
+                .addField(constant(ParameterizedTypeName.get(Rt.MAP, ClassName.get(String.class),
+                                Rt.listOf(ClassName.get(Integer.class))), "FEATURES", CodeBlock.of("features()"),
+                        "Values {@link #features} can return, with their shapes at the default input: every block's"
+                                + " output, each group of blocks ({@code layer2}: its last block), and top-level layers."))
+                .addMethod(MethodSpec.constructorBuilder().addModifiers(Modifier.PRIVATE)
+                        .addParameter(Rt.SHAPE, "input").addParameter(Rt.PARAMETERS, "parameters")
+                        .addParameter(Rt.ARGS, "args")
+                        .addStatement("super($S, input, parameters, (b, x) -> $T.create(b, x, args))", m.name(), networkClass)
+                        .build())
+                .addMethod(MethodSpec.methodBuilder("description").addAnnotation(Override.class)
+                        .addModifiers(Modifier.PUBLIC).returns(String.class).addStatement("return DESCRIPTION").build())
+                .addMethod(MethodSpec.methodBuilder("builder").addModifiers(Modifier.PUBLIC, Modifier.STATIC)
+                        .returns(builderClass).addStatement("return new $T()", builderClass).build())
+                .addMethod(features(graph))
+                .addType(builder);
+        return type.build();
+    }
+
+    /** The model's typed builder: one setter per network parameter, starting at the model's own arguments. */
+    private static TypeSpec builderType(ClassName self, ModelGraph graph, List<Definition.Param> params,
+                                        Map<String, CodeBlock> given, List<Expr.Arg> args) {
+        ClassName builderClass = self.nestedClass("Builder");
         TypeSpec.Builder builder = TypeSpec.classBuilder("Builder").addModifiers(Modifier.PUBLIC, Modifier.STATIC,
                         Modifier.FINAL)
                 .addJavadoc("Configures a {@link $T}; unset parameters keep the spec's values.\n", self)
@@ -144,39 +184,7 @@ final class JavaEmitter {
                 .addMethod(MethodSpec.methodBuilder("build").addModifiers(Modifier.PUBLIC).returns(self)
                         .addStatement("return new $T(inputShape, new $T(seed, dataType), $T.named(values))", self,
                                 Rt.PARAMETERS, Rt.ARGS).build());
-
-        TypeSpec.Builder type = TypeSpec.classBuilder(m.name())
-                .addModifiers(Modifier.PUBLIC, Modifier.FINAL)
-                .superclass(Rt.MODEL)
-                .addAnnotation(generated())
-                .addJavadoc(javadoc(m, source))
-                .addField(constant(ClassName.get(String.class), "DESCRIPTION",
-                        CodeBlock.of("$S", m.doc().or(network.def()::doc).orElse(m.name())),
-                        "The spec's documentation of this model (its doc comment, else its network's)."))
-                .addField(constant(TypeName.LONG, "PARAMETER_COUNT", CodeBlock.of("$LL", graph.params()),
-                        "Trainable parameters at the spec's configuration, counted at build time."))
-                .addField(constant(TypeName.LONG, "MACS", CodeBlock.of("$LL", graph.macs()),
-                        "Multiply-accumulates of one forward pass (conv and dense layers) at the default input."))
-                .addField(constant(Rt.listOf(ClassName.get(Integer.class)), "INPUT_SHAPE",
-                        CodeBlock.of("$T.of($L)", Rt.LIST, dims(graph.input())), "Default input shape, C x H x W."))
-                .addField(constant(Rt.listOf(ClassName.get(Integer.class)), "OUTPUT_SHAPE",
-                        CodeBlock.of("$T.of($L)", Rt.LIST, dims(graph.outputShape())), "Output shape at the default input."))
-                .addField(constant(ParameterizedTypeName.get(Rt.MAP, ClassName.get(String.class),
-                                Rt.listOf(ClassName.get(Integer.class))), "FEATURES", CodeBlock.of("features()"),
-                        "Values {@link #features} can return, with their shapes at the default input: every block's"
-                                + " output, each group of blocks ({@code layer2}: its last block), and top-level layers."))
-                .addMethod(MethodSpec.constructorBuilder().addModifiers(Modifier.PRIVATE)
-                        .addParameter(Rt.SHAPE, "input").addParameter(Rt.PARAMETERS, "parameters")
-                        .addParameter(Rt.ARGS, "args")
-                        .addStatement("super($S, input, parameters, (b, x) -> $T.create(b, x, args))", m.name(), networkClass)
-                        .build())
-                .addMethod(MethodSpec.methodBuilder("description").addAnnotation(Override.class)
-                        .addModifiers(Modifier.PUBLIC).returns(String.class).addStatement("return DESCRIPTION").build())
-                .addMethod(MethodSpec.methodBuilder("builder").addModifiers(Modifier.PUBLIC, Modifier.STATIC)
-                        .returns(builderClass).addStatement("return new $T()", builderClass).build())
-                .addMethod(features(graph))
-                .addType(builder.build());
-        return type.build();
+        return builder.build();
     }
 
     private static String argumentText(List<Expr.Arg> args, List<Definition.Param> params, String name) {

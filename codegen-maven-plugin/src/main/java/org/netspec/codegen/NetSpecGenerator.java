@@ -21,7 +21,14 @@ public final class NetSpecGenerator {
      */
     public static GenerationResult generate(List<Path> specs, ClassLoader classpath) {
         List<Path> sorted = specs.stream().sorted().toList();
-        Program program = Frontend.load(sorted, classpath);
+        return generate(Frontend.load(sorted, classpath), sorted);
+    }
+
+    /**
+     * Generates from a program the caller already loaded from {@code specs} (sorted, as
+     * {@link #generate(List, ClassLoader)} loads them), so that the front end runs once.
+     */
+    public static GenerationResult generate(Program program, List<Path> sorted) {
         List<GeneratedFile> files = new ArrayList<>();
         java.util.Map<String, org.netspec.dsl.ir.ModelGraph> graphs = new java.util.HashMap<>();
         if (program.ok()) {

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.netspec.dsl.elab.Unit;
 import org.netspec.dsl.ops.Type;
+import org.netspec.dsl.syntax.BinaryOp;
 import org.netspec.dsl.syntax.Definition;
 import org.netspec.dsl.syntax.Expr;
 import org.netspec.dsl.types.Ref;
@@ -96,24 +97,24 @@ final class ValueEmitter {
         Type rt = types.of(b.right());
         boolean ints = lt == Type.INT && rt == Type.INT;
         switch (b.op()) {
-            case "^":
+            case POW:
                 return ints ? CodeBlock.of("$T.pow($L, $L)", Rt.STATIC, value(b.left(), lt), value(b.right(), rt))
                         : CodeBlock.of("$T.pow($L, $L)", Math.class, value(b.left(), Type.FLOAT),
                         value(b.right(), Type.FLOAT));
-            case "/":
+            case DIV:
                 if (ints) {
                     return CodeBlock.of("$T.floorDiv($L, $L)", Math.class, value(b.left(), lt), value(b.right(), rt));
                 }
                 break;
-            case "%":
+            case MOD:
                 if (ints) {
                     return CodeBlock.of("$T.floorMod($L, $L)", Math.class, value(b.left(), lt), value(b.right(), rt));
                 }
                 break;
-            case "==":
-            case "!=":
+            case EQ:
+            case NE:
                 if (!(lt == Type.INT || lt == Type.FLOAT || lt == Type.BOOL)) {
-                    return CodeBlock.of("$L$T.equals($L, $L)", b.op().equals("!=") ? "!" : "",
+                    return CodeBlock.of("$L$T.equals($L, $L)", b.op() == BinaryOp.NE ? "!" : "",
                             java.util.Objects.class, wrap(b.left()), wrap(b.right()));
                 }
                 break;
@@ -124,7 +125,7 @@ final class ValueEmitter {
     }
 
     /** Parenthesises a child of a binary operator where Java would bind it differently. */
-    private CodeBlock operand(Expr child, String parentOp, boolean right) {
+    private CodeBlock operand(Expr child, BinaryOp parentOp, boolean right) {
         CodeBlock v = value(child, types.of(child));
         if (child instanceof Expr.If) {
             return CodeBlock.of("($L)", v);
@@ -144,22 +145,23 @@ final class ValueEmitter {
         Type lt = types.of(b.left());
         Type rt = types.of(b.right());
         boolean ints = lt == Type.INT && rt == Type.INT;
-        if (b.op().equals("^") || ints && (b.op().equals("/") || b.op().equals("%"))) {
+        if (b.op() == BinaryOp.POW || ints && (b.op() == BinaryOp.DIV || b.op() == BinaryOp.MOD)) {
             return false;
         }
-        return !(b.op().equals("==") || b.op().equals("!="))
+        return !(b.op() == BinaryOp.EQ || b.op() == BinaryOp.NE)
                 || lt == Type.INT || lt == Type.FLOAT || lt == Type.BOOL;
     }
 
-    private static int precedence(String op) {
+    /** Java's precedence (not the language's: Java binds {@code <} tighter than {@code ==}). */
+    private static int precedence(BinaryOp op) {
         return switch (op) {
-            case "||" -> 1;
-            case "&&" -> 2;
-            case "==", "!=" -> 3;
-            case "<", "<=", ">", ">=" -> 4;
-            case "+", "-" -> 5;
-            case "*", "/", "%" -> 6;
-            default -> 7;
+            case OR -> 1;
+            case AND -> 2;
+            case EQ, NE -> 3;
+            case LT, LE, GT, GE -> 4;
+            case ADD, SUB -> 5;
+            case MUL, DIV, MOD -> 6;
+            case POW -> 7;
         };
     }
 

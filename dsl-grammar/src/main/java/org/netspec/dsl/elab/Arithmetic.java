@@ -8,6 +8,7 @@ import org.netspec.dsl.elab.Value.FloatV;
 import org.netspec.dsl.elab.Value.IntV;
 import org.netspec.dsl.elab.Value.LayerV;
 import org.netspec.dsl.elab.Value.TensorV;
+import org.netspec.dsl.syntax.BinaryOp;
 import org.netspec.dsl.syntax.Expr;
 
 /**
@@ -40,13 +41,13 @@ final class Arithmetic {
 
     /** {@code left op right} for static operands (tensor sums and gates are layers, applied by the elaborator). */
     Value binary(Expr.Binary b, Value left, Value right) {
-        String op = b.op();
+        BinaryOp op = b.op();
         if (left instanceof BoolV l && right instanceof BoolV r) {
             switch (op) {
-                case "&&": return new BoolV(l.value() && r.value());
-                case "||": return new BoolV(l.value() || r.value());
-                case "==": return new BoolV(l.value() == r.value());
-                case "!=": return new BoolV(l.value() != r.value());
+                case AND: return new BoolV(l.value() && r.value());
+                case OR: return new BoolV(l.value() || r.value());
+                case EQ: return new BoolV(l.value() == r.value());
+                case NE: return new BoolV(l.value() != r.value());
                 default: break;
             }
         }
@@ -57,17 +58,17 @@ final class Arithmetic {
             double l = number(left);
             double r = number(right);
             return switch (op) {
-                case "+" -> new FloatV(l + r);
-                case "-" -> new FloatV(l - r);
-                case "*" -> new FloatV(l * r);
-                case "/" -> r == 0 ? error(Code.NS036, b, "division by zero") : new FloatV(l / r);
-                case "^" -> new FloatV(Math.pow(l, r));
+                case ADD -> new FloatV(l + r);
+                case SUB -> new FloatV(l - r);
+                case MUL -> new FloatV(l * r);
+                case DIV -> r == 0 ? error(Code.NS036, b, "division by zero") : new FloatV(l / r);
+                case POW -> new FloatV(Math.pow(l, r));
                 default -> compare(b, Double.compare(l, r), left, right);
             };
         }
-        if ((op.equals("==") || op.equals("!=")) && left.getClass() == right.getClass()
+        if ((op == BinaryOp.EQ || op == BinaryOp.NE) && left.getClass() == right.getClass()
                 && !(left instanceof TensorV) && !(left instanceof LayerV)) {
-            return new BoolV(left.equals(right) == op.equals("=="));
+            return new BoolV(left.equals(right) == (op == BinaryOp.EQ));
         }
         return mismatch(b, left, right);
     }
@@ -75,16 +76,16 @@ final class Arithmetic {
     private Value integers(Expr.Binary b, long l, long r) {
         try {
             return switch (b.op()) {
-                case "+" -> new IntV(Math.addExact(l, r));
-                case "-" -> new IntV(Math.subtractExact(l, r));
-                case "*" -> new IntV(Math.multiplyExact(l, r));
-                case "/", "%" -> {
+                case ADD -> new IntV(Math.addExact(l, r));
+                case SUB -> new IntV(Math.subtractExact(l, r));
+                case MUL -> new IntV(Math.multiplyExact(l, r));
+                case DIV, MOD -> {
                     if (r == 0) {
                         yield error(Code.NS036, b, "division by zero");
                     }
-                    yield new IntV(b.op().equals("/") ? Math.floorDiv(l, r) : Math.floorMod(l, r));
+                    yield new IntV(b.op() == BinaryOp.DIV ? Math.floorDiv(l, r) : Math.floorMod(l, r));
                 }
-                case "^" -> power(b, l, r);
+                case POW -> power(b, l, r);
                 default -> compare(b, Long.compare(l, r), new IntV(l), new IntV(r));
             };
         } catch (ArithmeticException e) {
@@ -108,12 +109,12 @@ final class Arithmetic {
 
     private Value compare(Expr.Binary b, int c, Value left, Value right) {
         return switch (b.op()) {
-            case "<" -> new BoolV(c < 0);
-            case "<=" -> new BoolV(c <= 0);
-            case ">" -> new BoolV(c > 0);
-            case ">=" -> new BoolV(c >= 0);
-            case "==" -> new BoolV(c == 0);
-            case "!=" -> new BoolV(c != 0);
+            case LT -> new BoolV(c < 0);
+            case LE -> new BoolV(c <= 0);
+            case GT -> new BoolV(c > 0);
+            case GE -> new BoolV(c >= 0);
+            case EQ -> new BoolV(c == 0);
+            case NE -> new BoolV(c != 0);
             default -> mismatch(b, left, right);
         };
     }

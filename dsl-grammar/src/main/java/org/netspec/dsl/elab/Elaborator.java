@@ -18,6 +18,7 @@ import org.netspec.dsl.ir.Layer;
 import org.netspec.dsl.ir.ModelGraph;
 import org.netspec.dsl.ir.Shape;
 import org.netspec.dsl.ir.Tensor;
+import org.netspec.dsl.syntax.BinaryOp;
 import org.netspec.dsl.syntax.Definition;
 import org.netspec.dsl.syntax.Expr;
 import org.netspec.dsl.ops.Application;
@@ -325,18 +326,17 @@ public final class Elaborator {
     }
 
     private Value binary(Expr.Binary b, Scope scope, Frame frame) {
-        String op = b.op();
+        BinaryOp op = b.op();
         Value left = eval(b.left(), scope, frame);
-        if ((op.equals("&&") || op.equals("||")) && left instanceof BoolV l
-                && (op.equals("&&") ? !l.value() : l.value())) {
+        if (op.isLogical() && left instanceof BoolV l && (op == BinaryOp.AND ? !l.value() : l.value())) {
             return l; // short-circuit, as readers expect of `stride != 1 || channels(x) != filters`
         }
         Value right = eval(b.right(), scope, frame);
         if (left instanceof ErrorV || right instanceof ErrorV) {
             return new ErrorV();
         }
-        if (left instanceof TensorV lt && right instanceof TensorV rt && (op.equals("+") || op.equals("*"))) {
-            Op tensorOp = OpRegistry.op(op.equals("+") ? "add" : "multiply");
+        if (left instanceof TensorV lt && right instanceof TensorV rt && (op == BinaryOp.ADD || op == BinaryOp.MUL)) {
+            Op tensorOp = OpRegistry.op(op == BinaryOp.ADD ? "add" : "multiply");
             return apply(new LayerV(new OpV(tensorOp), Map.of(), b.pos()), List.of(lt, rt), Optional.empty(), b.pos(),
                     frame);
         }

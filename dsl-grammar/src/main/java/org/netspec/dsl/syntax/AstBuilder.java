@@ -121,7 +121,7 @@ final class AstBuilder {
             return new Expr.Pipe(pos(e.ARROW().getSymbol()), expr(e.expr()), label, postfix(e.postfix()));
         }
         if (ctx instanceof BinaryExprContext e) {
-            return new Expr.Binary(pos(e.op), e.op.getText(), expr(e.expr(0)), expr(e.expr(1)));
+            return new Expr.Binary(pos(e.op), BinaryOp.of(e.op.getText()), expr(e.expr(0)), expr(e.expr(1)));
         }
         if (ctx instanceof UnaryExprContext e) {
             return new Expr.Unary(pos(e.op), e.op.getText(), expr(e.expr()));

@@ -43,7 +43,7 @@ public sealed interface Expr extends Node {
     record Unary(Pos pos, String op, Expr operand) implements Expr {}
 
     /** Arithmetic, comparison, logic; {@code +} and {@code *} of tensors are residual add / gating. */
-    record Binary(Pos pos, String op, Expr left, Expr right) implements Expr {}
+    record Binary(Pos pos, BinaryOp op, Expr left, Expr right) implements Expr {}
 
     /** {@code if (cond) a else b}; the condition must be static. */
     record If(Pos pos, Expr cond, Expr then, Expr otherwise) implements Expr {}

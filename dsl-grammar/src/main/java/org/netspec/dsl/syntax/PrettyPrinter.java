@@ -11,16 +11,11 @@ import java.util.List;
 public final class PrettyPrinter {
     private static final int WIDTH = 100;
 
-    // Precedence levels, loosest first; they mirror NetSpecParser.g4.
+    // Precedence levels, loosest first; they mirror NetSpecParser.g4. The binary operators' levels
+    // (2 to 6, and 8 for ^) are BinaryOp's.
     private static final int IF = 0;
     private static final int PIPE = 1;
-    private static final int OR = 2;
-    private static final int AND = 3;
-    private static final int COMPARE = 4;
-    private static final int ADD = 5;
-    private static final int MULTIPLY = 6;
     private static final int UNARY = 7;
-    private static final int POWER = 8;
     private static final int POSTFIX = 9;
 
     private final StringBuilder out = new StringBuilder();
@@ -166,15 +161,8 @@ public final class PrettyPrinter {
         return POSTFIX;
     }
 
-    private static int binaryLevel(String op) {
-        return switch (op) {
-            case "||" -> OR;
-            case "&&" -> AND;
-            case "==", "!=", "<", "<=", ">", ">=" -> COMPARE;
-            case "+", "-" -> ADD;
-            case "*", "/", "%" -> MULTIPLY;
-            default -> POWER;
-        };
+    private static int binaryLevel(BinaryOp op) {
+        return op.precedence();
     }
 
     private static String text(Expr expr) {
@@ -197,7 +185,7 @@ public final class PrettyPrinter {
             return u.op() + expr(u.operand(), UNARY);
         } else if (expr instanceof Expr.Binary b) {
             int level = binaryLevel(b.op());
-            boolean right = level == POWER; // ^ is right-associative
+            boolean right = b.op() == BinaryOp.POW; // ^ is right-associative
             return expr(b.left(), right ? level + 1 : level) + " " + b.op() + " " + expr(b.right(), right ? level : level + 1);
         } else if (expr instanceof Expr.If i) {
             return "if (" + expr(i.cond(), IF) + ") " + expr(i.then(), IF) + " else " + expr(i.otherwise(), IF);

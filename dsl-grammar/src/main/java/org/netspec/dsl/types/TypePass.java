@@ -9,6 +9,7 @@ import org.netspec.dsl.elab.Unit;
 import org.netspec.dsl.ops.Op;
 import org.netspec.dsl.ops.OpRegistry;
 import org.netspec.dsl.ops.Type;
+import org.netspec.dsl.syntax.BinaryOp;
 import org.netspec.dsl.syntax.Definition;
 import org.netspec.dsl.syntax.Expr;
 import org.netspec.dsl.syntax.Stmt;
@@ -176,11 +177,11 @@ public final class TypePass {
     private Type binary(Expr.Binary b) {
         Type l = expr(b.left());
         Type r = expr(b.right());
-        return switch (b.op()) {
-            case "==", "!=", "<", "<=", ">", ">=", "&&", "||" -> Type.BOOL;
-            default -> l == Type.TENSOR || r == Type.TENSOR ? Type.TENSOR
-                    : l == Type.FLOAT || r == Type.FLOAT || b.op().equals("^") && l != Type.INT ? Type.FLOAT : Type.INT;
-        };
+        if (b.op().isComparison() || b.op().isLogical()) {
+            return Type.BOOL;
+        }
+        return l == Type.TENSOR || r == Type.TENSOR ? Type.TENSOR
+                : l == Type.FLOAT || r == Type.FLOAT || b.op() == BinaryOp.POW && l != Type.INT ? Type.FLOAT : Type.INT;
     }
 
     /**

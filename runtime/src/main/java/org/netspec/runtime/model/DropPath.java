@@ -12,13 +12,12 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class DropPath extends OpLayer {
     private final double rate;
-    private final long seed;
-    private long calls;
+    private final MaskRandom masks;
 
     DropPath(String path, Shape output, double rate, long seed) {
         super(path, output);
         this.rate = rate;
-        this.seed = seed;
+        this.masks = new MaskRandom(seed);
     }
 
     @Override
@@ -31,15 +30,7 @@ public final class DropPath extends OpLayer {
         if (!ctx.training() || rate == 0) {
             return x;
         }
-        SplittableRandom random;
-        Long passSeed = ctx.passSeed();
-        if (passSeed != null) {
-            random = new SplittableRandom(seed ^ new SplittableRandom(passSeed).nextLong()); // replayable
-        } else {
-            synchronized (this) {
-                random = new SplittableRandom(seed ^ (calls++ * 0x9E3779B97F4A7C15L));
-            }
-        }
+        SplittableRandom random = masks.next(ctx);
         int batch = Math.toIntExact(x.size(0));
         double[] keep = new double[batch];
         for (int i = 0; i < batch; i++) {
