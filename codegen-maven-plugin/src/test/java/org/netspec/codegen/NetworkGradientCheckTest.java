@@ -10,7 +10,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.netspec.runtime.model.Mode;
 import org.netspec.runtime.model.Model;
-import org.netspec.runtime.train.SoftmaxCrossEntropy;
+import org.netspec.runtime.loss.SoftmaxCrossEntropy;
 
 /**
  * Whole generated networks with projection shortcuts, in float64: the tape's gradient of the

@@ -163,8 +163,8 @@ public abstract class Model {
             requireFinite(nhwc);
             Tape tape = ctx.tape();
             INDArray logits = network.forward(nhwc, ctx);
-            org.netspec.runtime.train.SoftmaxCrossEntropy.Result loss =
-                    org.netspec.runtime.train.SoftmaxCrossEntropy.of(logits, labels, labelSmoothing);
+            org.netspec.runtime.loss.SoftmaxCrossEntropy.Result loss =
+                    org.netspec.runtime.loss.SoftmaxCrossEntropy.of(logits, labels, labelSmoothing);
             Map<String, INDArray> grads = tape.backward(logits, loss.gradient());
             grads.replaceAll((k, v) -> v.detach());
             return new Gradients(loss.loss(), logits.detach(), grads);

@@ -1,5 +1,6 @@
 package org.netspec.runtime.train;
 
+import org.netspec.runtime.loss.SoftmaxCrossEntropy;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;

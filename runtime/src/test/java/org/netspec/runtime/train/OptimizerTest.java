@@ -1,5 +1,6 @@
 package org.netspec.runtime.train;
 
+import org.netspec.runtime.loss.SoftmaxCrossEntropy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 

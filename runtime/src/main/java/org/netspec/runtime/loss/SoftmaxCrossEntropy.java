@@ -1,4 +1,4 @@
-package org.netspec.runtime.train;
+package org.netspec.runtime.loss;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
