@@ -14,6 +14,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.netspec.dsl.ir.BlockInstance;
 import org.netspec.dsl.ir.Layer;
+import org.netspec.dsl.ops.Op;
+import org.netspec.dsl.ops.OpRegistry;
 import org.netspec.dsl.ir.ModelGraph;
 import org.netspec.dsl.ir.Shape;
 import picocli.CommandLine.Command;
@@ -129,9 +131,10 @@ final class GraphCommand implements Callable<Integer> {
             String local = scope.isEmpty() ? l.name() : l.name().substring(scope.length() + 1);
             out.append(indent).append("n").append(l.id()).append(" [label=\"").append(local).append("\\n").append(l.op())
                     .append(' ').append(l.output()).append("\"");
-            if (l.op().equals("conv") || l.op().equals("dense")) {
-                out.append(", fillcolor=\"#dbe9f6\"");
-            } else if (l.op().equals("add") || l.op().equals("multiply")) {
+            Op op = OpRegistry.op(l.op());
+            if (l.macs() > 0) {
+                out.append(", fillcolor=\"#dbe9f6\""); // the layers that do the arithmetic
+            } else if (op.kind() == Op.Kind.BINARY) {
                 out.append(", shape=circle, label=\"").append(l.op().equals("add") ? "+" : "*").append("\"");
             }
             out.append("];\n");
