@@ -29,9 +29,22 @@ public final class Cifar10 {
         }
         List<byte[]> contents = new ArrayList<>();
         int records = 0;
+        long total = 0;
+        for (Path f : files) {
+            try {
+                total += Files.size(f);
+            } catch (IOException e) {
+                throw new DataException(f + ": cannot read: " + e.getMessage(), e);
+            }
+            Budget.check(f, total); // before reading: a sparse 3 GB file must not fill the heap
+        }
         for (Path f : files) {
             byte[] bytes;
             try {
+                if (Files.size(f) % RECORD != 0) {
+                    throw new DataException(f + ": " + Files.size(f) + " bytes is not a whole number of " + RECORD
+                            + "-byte records; record " + Files.size(f) / RECORD + " is truncated");
+                }
                 bytes = Files.readAllBytes(f);
             } catch (IOException e) {
                 throw new DataException(f + ": cannot read: " + e.getMessage(), e);

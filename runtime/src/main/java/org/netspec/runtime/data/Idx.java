@@ -53,6 +53,7 @@ final class Idx {
             if (total > Integer.MAX_VALUE - 64) {
                 throw new DataException(file + ": " + total + " bytes of data is more than this reader takes");
             }
+            Budget.check(file, total);
             byte[] bytes = new byte[(int) total];
             int per = rank == 1 ? 1 : (int) (total / dims[0]);
             int read = 0;

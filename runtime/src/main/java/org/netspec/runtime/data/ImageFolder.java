@@ -107,10 +107,11 @@ public final class ImageFolder {
                 reader.setInput(in, true, true);
                 // the header's size, checked before the pixels are decoded into memory
                 long pixels = (long) reader.getWidth(0) * reader.getHeight(0);
-                if (pixels > MAX_PIXELS) {
+                if (pixels > Budget.pixels()) {
                     throw new DataException(file + ": " + reader.getWidth(0) + "x" + reader.getHeight(0) + " pixels, more"
-                            + " than the " + String.format("%,d", MAX_PIXELS) + " an image may have here (raise it with"
-                            + " -Dnetspec.maxImagePixels=N)");
+                            + " than the " + String.format("%,d", Budget.pixels()) + " an image may have here ("
+                            + (Budget.pixels() == MAX_PIXELS ? "raise it with -Dnetspec.maxImagePixels=N"
+                            : "1/32 of the JVM's heap: raise -Xmx") + ")");
                 }
                 image = reader.read(0);
             } finally {

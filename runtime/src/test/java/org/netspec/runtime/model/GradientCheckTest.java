@@ -125,7 +125,7 @@ public class GradientCheckTest {
     }
 
     /** {@code second} applied to {@code first}'s output. */
-    static Layer sequence(Layer first, Layer second) {
+    public static Layer sequence(Layer first, Layer second) {
         return new Layer() {
             @Override
             public String path() {
