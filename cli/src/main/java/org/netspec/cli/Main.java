@@ -41,6 +41,11 @@ public final class Main implements Runnable {
             return 1;
         });
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof org.netspec.runtime.InputException || e instanceof org.netspec.runtime.data.DataException) {
+                // refused input (a batch, a data set), found while running: the user's to fix
+                commandLine.getErr().println("netspec " + commandLine.getCommandName() + ": " + e.getMessage());
+                return 1;
+            }
             commandLine.getErr().println("netspec: internal error: " + e);
             commandLine.getErr().println("This is a bug in NetSpec; please report it with the command line and this"
                     + " trace:");

@@ -181,6 +181,22 @@ class CliTest {
         assertThat(r.err()).contains("/nonexistent/data_batch_1.bin: cannot read");
     }
 
+    /** A refused input found while running (non-finite values) is the user's mistake: exit 1, no trace. */
+    @Test
+    void inferRefusesANonFiniteInputWithExit1(@TempDir Path dir) throws Exception {
+        Path input = dir.resolve("nan.safetensors");
+        org.nd4j.linalg.api.ndarray.INDArray x = org.nd4j.linalg.factory.Nd4j.rand(
+                org.nd4j.linalg.api.buffer.DataType.FLOAT, 1, 1, 28, 28);
+        x.putScalar(new long[] {0, 0, 3, 4}, Float.NaN);
+        org.netspec.runtime.io.SafeTensors.write(input, java.util.Map.of("x", x), java.util.Map.of());
+        Run r = run("infer", "--spec", CIFAR, "--model", "ResNet20", "--input", input.toString(),
+                "--output", dir.resolve("out.safetensors").toString());
+        assertThat(r.exit()).as(r.err()).isEqualTo(1);
+        assertThat(r.err()).isEqualTo("netspec infer: ResNet20: the input holds 1 NaN and 0 infinite values of 784;"
+                + " refused, as the logits of such input mean nothing\n");
+        assertThat(dir.resolve("out.safetensors")).doesNotExist();
+    }
+
     private static String embedded() throws Exception {
         return org.netspec.runtime.data.FashionMnist.embedded().toString();
     }

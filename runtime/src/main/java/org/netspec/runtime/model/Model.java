@@ -13,6 +13,7 @@ import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
 import org.nd4j.linalg.api.memory.enums.LearningPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.netspec.runtime.InputException;
 import org.netspec.runtime.NetSpecVersion;
 import org.netspec.runtime.onnx.ExportReport;
 import org.netspec.runtime.onnx.ModelInfo;
@@ -40,6 +41,19 @@ public abstract class Model {
     private final Parameters parameters;
     private final Layer network;
     private final List<Layer> layers;
+    /** Values one example's pass writes: the input and every layer's output (known from the build). */
+    private final long activationElements;
+
+    /**
+     * What one pass's activations may take: {@code -Dnetspec.maxPassBytes}, by default half this
+     * machine's memory — a huge input must be refused with a message, not end in the OOM killer.
+     */
+    public static final long MAX_PASS_BYTES = Long.getLong("netspec.maxPassBytes", physicalMemory() / 2);
+
+    private static long physicalMemory() {
+        var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean m ? m.getTotalMemorySize() : 8L << 30;
+    }
 
     protected Model(String name, Shape input, long seed, BiFunction<Builder, Shape, Layer> network) {
         this(name, input, new Parameters(seed), network);
@@ -53,6 +67,7 @@ public abstract class Model {
         Builder builder = new Builder(parameters);
         this.network = network.apply(builder, input);
         this.layers = builder.layers();
+        this.activationElements = layers.stream().mapToLong(l -> l.output().elements()).sum() + input.elements();
     }
 
     public String name() {
@@ -82,6 +97,7 @@ public abstract class Model {
 
     /** Runs the network in a context of the caller's: a tape, kept features. */
     public INDArray forward(INDArray nhwc, Context ctx) {
+        requireMemory(nhwc.size(0), ctx.training());
         try (MemoryWorkspace ws = workspace()) {
             requireFinite(nhwc); // inside the workspace: the check's temporaries are reused, not leaked to the GC
             INDArray out = network.forward(nhwc, ctx);
@@ -110,7 +126,7 @@ public abstract class Model {
         long[] expected = input.batch(shape.length > 0 ? shape[0] : 0);
         if (shape.length != expected.length || shape.length == 0 || shape[0] < 1
                 || !Arrays.equals(Arrays.copyOfRange(shape, 1, shape.length), Arrays.copyOfRange(expected, 1, expected.length))) {
-            throw new IllegalArgumentException(name + " takes batches in its run-time layout " + (input.isSpatial()
+            throw new InputException(name + " takes batches in its run-time layout " + (input.isSpatial()
                     ? "[N, " + input.height() + ", " + input.width() + ", " + input.channels() + "] (NHWC)"
                     : "[N, " + input.channels() + "]") + ", got " + Arrays.toString(shape)
                     + (input.isSpatial() ? "; predict() and features() take NCHW" : ""));
@@ -125,14 +141,31 @@ public abstract class Model {
     private void requireFinite(INDArray x) {
         String bad = Tensors.nonFinite(x);
         if (bad != null) {
-            throw new IllegalArgumentException(name + ": the input holds " + bad
+            throw new InputException(name + ": the input holds " + bad
                     + "; refused, as the logits of such input mean nothing");
+        }
+    }
+
+    /** Refuses a pass whose activations (kept for backward in training: about three times) exceed the budget. */
+    void requireMemory(long batch, boolean training) {
+        long bytes;
+        try {
+            bytes = Math.multiplyExact(Math.multiplyExact(activationElements, batch),
+                    (long) parameters.dataType().width() * (training ? 3 : 1));
+        } catch (ArithmeticException e) {
+            bytes = Long.MAX_VALUE;
+        }
+        if (bytes > MAX_PASS_BYTES) {
+            throw new InputException(String.format(java.util.Locale.ROOT, "%s: %s pass over %d example(s) of %s"
+                    + " needs about %,d MB of activations, more than the %,d MB allowed (half this machine's memory;"
+                    + " -Dnetspec.maxPassBytes=N); use a smaller batch or input", name, training ? "a training"
+                    : "an evaluation", batch, input, bytes >> 20, MAX_PASS_BYTES >> 20));
         }
     }
 
     private void requireType(INDArray images) {
         if (images.dataType() != parameters.dataType()) {
-            throw new IllegalArgumentException(name + " expects " + (parameters.dataType() == DataType.FLOAT ? "float32"
+            throw new InputException(name + " expects " + (parameters.dataType() == DataType.FLOAT ? "float32"
                     : parameters.dataType().toString().toLowerCase(java.util.Locale.ROOT)) + " input, got " + images.dataType());
         }
     }
@@ -230,7 +263,7 @@ public abstract class Model {
             List<String> valid = new java.util.ArrayList<>(layers.stream().map(Layer::path).filter(p -> !p.contains("."))
                     .toList());
             valid.addAll(blockPaths());
-            throw new IllegalArgumentException("no feature '" + feature + "' in " + name + "; it has " + valid);
+            throw new InputException("no feature '" + feature + "' in " + name + "; it has " + valid);
         }
         return found;
     }
@@ -243,19 +276,19 @@ public abstract class Model {
     private INDArray toNhwc(INDArray images) {
         requireType(images);
         if (images.rank() == 0 || images.size(0) < 1) {
-            throw new IllegalArgumentException(name + ": the batch is empty " + Arrays.toString(images.shape()));
+            throw new InputException(name + ": the batch is empty " + Arrays.toString(images.shape()));
         }
         long[] shape = images.shape();
         if (input.isSpatial()) {
             long[] expected = {-1, input.channels(), input.height(), input.width()};
             if (shape.length != 4 || shape[1] != expected[1] || shape[2] != expected[2] || shape[3] != expected[3]) {
-                throw new IllegalArgumentException(name + " expects images of shape [N, " + input.channels() + ", "
+                throw new InputException(name + " expects images of shape [N, " + input.channels() + ", "
                         + input.height() + ", " + input.width() + "] (NCHW), got " + Arrays.toString(shape));
             }
             return images.permute(0, 2, 3, 1).dup('c');
         }
         if (shape.length != 2 || shape[1] != input.channels()) {
-            throw new IllegalArgumentException(name + " expects input of shape [N, " + input.channels() + "], got "
+            throw new InputException(name + " expects input of shape [N, " + input.channels() + "], got "
                     + Arrays.toString(shape));
         }
         return images;

@@ -38,6 +38,20 @@ class BadInputTest {
                 .hasMessageContaining("the batch is empty");
     }
 
+    /** An 8-bit 16000 x 16000 image once drove a 1,382-parameter model into the OOM killer. */
+    @Test
+    void aPassLargerThanTheMemoryBudgetIsRefusedBeforeItRuns() {
+        Model huge = new Model("Huge", Shape.of(1, 16000, 16000), 1, (b, s) -> {
+            Layer conv = b.conv("conv1", s, 8, Size.of(3), Size.of(1), Padding.of(1), Size.of(1), 1, true);
+            return GradientCheckTest.sequence(conv, b.mean("pool", conv.output(), "spatial", false));
+        }) {};
+        // 16000^2 x (1 input + 8 conv channels) values of 4 bytes: 9.2 GB per example
+        assertThatThrownBy(() -> huge.requireMemory(64, false)).isInstanceOf(org.netspec.runtime.InputException.class)
+                .hasMessageStartingWith("Huge: an evaluation pass over 64 example(s) of 1x16000x16000 needs about 562,500 MB")
+                .hasMessageContaining("-Dnetspec.maxPassBytes=N");
+        small().requireMemory(64, true); // a small model's pass fits
+    }
+
     @Test
     void theRunTimeLayoutIsCheckedWhereItIsTaken() {
         Model net = small();
