@@ -29,7 +29,6 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_x;
 
 import org.bytedeco.dnnl.const_dnnl_op_desc_t;
 import org.bytedeco.dnnl.dnnl_batch_normalization_desc_t;
-import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
 import org.bytedeco.dnnl.dnnl_primitive;
 import org.bytedeco.dnnl.dnnl_primitive_attr;
@@ -104,7 +103,7 @@ public final class BatchNormTraining {
         INDArray var = Nd4j.createUninitialized(DataType.FLOAT, c);
         INDArray workspace = fusedRelu ? Dnnl.buffer(workspaceBytes) : null;
         INDArray weights = Nd4j.vstack(gamma.reshape(1, c), beta.reshape(1, c)).castTo(DataType.FLOAT);
-        dnnl_memory[] m = {Dnnl.wrap(data, ConvForward.dense(x)), Dnnl.wrap(scaleShift, weights),
+        Dnnl.Memory[] m = {Dnnl.wrap(data, ConvForward.dense(x)), Dnnl.wrap(scaleShift, weights),
                 Dnnl.wrap(data, y), Dnnl.wrap(channels, mean),
                 Dnnl.wrap(channels, var), Dnnl.scratchpad(forwardPd),
                 workspace == null ? null
@@ -129,7 +128,7 @@ public final class BatchNormTraining {
         // backward reads only the scale row; the shift row is there for the layout
         INDArray weights = Nd4j.vstack(gamma.reshape(1, c), gamma.reshape(1, c)).castTo(DataType.FLOAT);
         INDArray gradWeights = Nd4j.createUninitialized(DataType.FLOAT, 2, c);
-        dnnl_memory[] m = {Dnnl.wrap(data, ConvForward.dense(x)), Dnnl.wrap(data, ConvForward.dense(gradOut)),
+        Dnnl.Memory[] m = {Dnnl.wrap(data, ConvForward.dense(x)), Dnnl.wrap(data, ConvForward.dense(gradOut)),
                 Dnnl.wrap(scaleShift, weights), Dnnl.wrap(channels, mean), Dnnl.wrap(channels, var),
                 Dnnl.wrap(data, gradIn), Dnnl.wrap(scaleShift, gradWeights),
                 Dnnl.scratchpad(backwardPd),

@@ -22,7 +22,6 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_scratchpad_mode_user;
 
 import org.bytedeco.dnnl.const_dnnl_op_desc_t;
 import org.bytedeco.dnnl.dnnl_convolution_desc_t;
-import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
 import org.bytedeco.dnnl.dnnl_primitive;
 import org.bytedeco.dnnl.dnnl_primitive_attr;
@@ -94,13 +93,13 @@ public final class ConvBackward {
     /** The gradient of the NHWC input, given the output's gradient and {@link #prepare}d weights. */
     public INDArray gradInput(INDArray gradOut, INDArray preparedWeights) {
         INDArray gradIn = Nd4j.createUninitialized(DataType.FLOAT, gradOut.size(0), geometry.inH(), geometry.inW(), geometry.inC());
-        dnnl_memory dd = Dnnl.wrap(dst, ConvForward.dense(gradOut));
-        dnnl_memory w = Dnnl.wrap(dataWeights, preparedWeights);
-        dnnl_memory ds = Dnnl.wrap(src, gradIn);
-        dnnl_memory p = Dnnl.scratchpad(dataPd);
+        Dnnl.Memory dd = Dnnl.wrap(dst, ConvForward.dense(gradOut));
+        Dnnl.Memory w = Dnnl.wrap(dataWeights, preparedWeights);
+        Dnnl.Memory ds = Dnnl.wrap(src, gradIn);
+        Dnnl.Memory p = Dnnl.scratchpad(dataPd);
         try {
             Dnnl.execute(data, new int[] {DNNL_ARG_DIFF_DST, DNNL_ARG_WEIGHTS, DNNL_ARG_DIFF_SRC, DNNL_ARG_SCRATCHPAD},
-                    new dnnl_memory[] {dd, w, ds, p}, "backward-data convolution");
+                    new Dnnl.Memory[] {dd, w, ds, p}, "backward-data convolution");
         } finally {
             Dnnl.destroy(dd, w, ds, p);
         }
@@ -111,14 +110,14 @@ public final class ConvBackward {
     public INDArray[] gradWeights(INDArray x, INDArray gradOut) {
         INDArray blocked = Dnnl.buffer(Dnnl.bytes(diffWeights));
         INDArray gradB = hasBias ? Nd4j.createUninitialized(DataType.FLOAT, geometry.outC()) : null;
-        dnnl_memory s = Dnnl.wrap(src, ConvForward.dense(x));
-        dnnl_memory dd = Dnnl.wrap(dst, ConvForward.dense(gradOut));
-        dnnl_memory dw = Dnnl.wrap(diffWeights, blocked);
-        dnnl_memory db = hasBias ? Dnnl.wrap(bias, gradB) : null;
-        dnnl_memory p = Dnnl.scratchpad(weightsPd);
+        Dnnl.Memory s = Dnnl.wrap(src, ConvForward.dense(x));
+        Dnnl.Memory dd = Dnnl.wrap(dst, ConvForward.dense(gradOut));
+        Dnnl.Memory dw = Dnnl.wrap(diffWeights, blocked);
+        Dnnl.Memory db = hasBias ? Dnnl.wrap(bias, gradB) : null;
+        Dnnl.Memory p = Dnnl.scratchpad(weightsPd);
         try {
             Dnnl.execute(weights, new int[] {DNNL_ARG_SRC, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_WEIGHTS, DNNL_ARG_DIFF_BIAS,
-                    DNNL_ARG_SCRATCHPAD}, new dnnl_memory[] {s, dd, dw, db, p}, "backward-weights convolution");
+                    DNNL_ARG_SCRATCHPAD}, new Dnnl.Memory[] {s, dd, dw, db, p}, "backward-weights convolution");
         } finally {
             Dnnl.destroy(s, dd, dw, db, p);
         }

@@ -26,7 +26,6 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_scratchpad_mode_user;
 
 import org.bytedeco.dnnl.const_dnnl_op_desc_t;
 import org.bytedeco.dnnl.dnnl_convolution_desc_t;
-import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
 import org.bytedeco.dnnl.dnnl_post_ops;
 import org.bytedeco.dnnl.dnnl_primitive;
@@ -133,14 +132,14 @@ public final class ConvForward {
      * already hold the residual to add.
      */
     public void run(INDArray x, INDArray preparedWeights, INDArray biasValues, INDArray out) {
-        dnnl_memory s = Dnnl.wrap(src, dense(x));
-        dnnl_memory w = Dnnl.wrap(weights, preparedWeights);
-        dnnl_memory b = hasBias ? Dnnl.wrap(bias, dense(biasValues)) : null;
-        dnnl_memory d = Dnnl.wrap(dst, out);
-        dnnl_memory p = Dnnl.scratchpad(pd);
+        Dnnl.Memory s = Dnnl.wrap(src, dense(x));
+        Dnnl.Memory w = Dnnl.wrap(weights, preparedWeights);
+        Dnnl.Memory b = hasBias ? Dnnl.wrap(bias, dense(biasValues)) : null;
+        Dnnl.Memory d = Dnnl.wrap(dst, out);
+        Dnnl.Memory p = Dnnl.scratchpad(pd);
         try {
             Dnnl.execute(primitive, new int[] {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_BIAS, DNNL_ARG_DST, DNNL_ARG_SCRATCHPAD},
-                    new dnnl_memory[] {s, w, b, d, p}, "convolution");
+                    new Dnnl.Memory[] {s, w, b, d, p}, "convolution");
         } finally {
             Dnnl.destroy(s, w, b, d, p);
         }

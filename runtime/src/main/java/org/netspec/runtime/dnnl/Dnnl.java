@@ -78,8 +78,23 @@ public final class Dnnl {
         return dnnl_memory_desc_get_size(md);
     }
 
+    /**
+     * A oneDNN memory over an array's storage. It holds the array until {@link #destroy}: an array
+     * nothing else refers to (a dense copy, a scratchpad) could otherwise be collected and its
+     * buffer freed while oneDNN still reads or writes it — a native crash, not an exception.
+     */
+    static final class Memory {
+        final dnnl_memory handle;
+        private final INDArray owner;
+
+        private Memory(dnnl_memory handle, INDArray owner) {
+            this.handle = handle;
+            this.owner = owner;
+        }
+    }
+
     /** A memory object over {@code array}'s storage, which must be dense, row-major float32. */
-    static dnnl_memory wrap(dnnl_memory_desc_t md, INDArray array) {
+    static Memory wrap(dnnl_memory_desc_t md, INDArray array) {
         if (array.dataType() != DataType.FLOAT || array.ordering() != 'c' || array.elementWiseStride() != 1) {
             throw new IllegalArgumentException("oneDNN needs a dense row-major float32 array, got " + array.shapeInfoToString());
         }
@@ -89,7 +104,7 @@ public final class Dnnl {
         long address = array.data().addressPointer().address() + array.offset() * Float.BYTES;
         dnnl_memory memory = new dnnl_memory();
         check(dnnl_memory_create(memory, md, ENGINE, new Address(address)), "memory");
-        return memory;
+        return new Memory(memory, array);
     }
 
     /** A raw address as JavaCPP's untyped pointer. */
@@ -108,16 +123,18 @@ public final class Dnnl {
      * A memory for {@code pd}'s scratchpad (user-managed, so that concurrent calls of one
      * primitive never share one), on a fresh buffer; null when it needs none.
      */
-    static dnnl_memory scratchpad(dnnl_primitive_desc pd) {
+    static Memory scratchpad(dnnl_primitive_desc pd) {
         dnnl_memory_desc_t md = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
         long size = bytes(md);
         return size == 0 ? null : wrap(md, buffer(size));
     }
 
-    static void destroy(dnnl_memory... memories) {
-        for (dnnl_memory m : memories) {
+    /** Releases the memory objects, after which their arrays may go. */
+    static void destroy(Memory... memories) {
+        for (Memory m : memories) {
             if (m != null) {
-                dnnl_memory_destroy(m);
+                dnnl_memory_destroy(m.handle);
+                java.lang.ref.Reference.reachabilityFence(m.owner);
             }
         }
     }
@@ -129,16 +146,16 @@ public final class Dnnl {
     }
 
     /** Runs {@code primitive} on this thread's stream with (argument kind, memory) pairs, and waits. */
-    static void execute(dnnl_primitive primitive, int[] kinds, dnnl_memory[] memories, String what) {
+    static void execute(dnnl_primitive primitive, int[] kinds, Memory[] memories, String what) {
         int n = 0;
-        for (dnnl_memory m : memories) {
+        for (Memory m : memories) {
             n += m == null ? 0 : 1;
         }
         dnnl_exec_arg_t args = new dnnl_exec_arg_t(n);
         int i = 0;
         for (int k = 0; k < kinds.length; k++) {
             if (memories[k] != null) {
-                args.getPointer(i++).arg(kinds[k]).memory(memories[k]);
+                args.getPointer(i++).arg(kinds[k]).memory(memories[k].handle);
             }
         }
         dnnl_stream stream = STREAM.get();
@@ -170,10 +187,10 @@ public final class Dnnl {
         dnnl_primitive_desc pd = new dnnl_primitive_desc();
         check(dnnl_reorder_primitive_desc_create(pd, fromMd, ENGINE, toMd, ENGINE, null), "reorder description");
         dnnl_primitive reorder = primitive(pd, "reorder");
-        dnnl_memory src = wrap(fromMd, from);
-        dnnl_memory dst = wrap(toMd, to);
+        Memory src = wrap(fromMd, from);
+        Memory dst = wrap(toMd, to);
         try {
-            execute(reorder, new int[] {DNNL_ARG_SRC, DNNL_ARG_DST}, new dnnl_memory[] {src, dst}, "reorder");
+            execute(reorder, new int[] {DNNL_ARG_SRC, DNNL_ARG_DST}, new Memory[] {src, dst}, "reorder");
         } finally {
             destroy(src, dst);
             dnnl_primitive_destroy(reorder);

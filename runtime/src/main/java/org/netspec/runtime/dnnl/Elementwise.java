@@ -28,7 +28,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.bytedeco.dnnl.const_dnnl_op_desc_t;
 import org.bytedeco.dnnl.dnnl_binary_desc_t;
 import org.bytedeco.dnnl.dnnl_eltwise_desc_t;
-import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
 import org.bytedeco.dnnl.dnnl_post_ops;
 import org.bytedeco.dnnl.dnnl_primitive;
@@ -80,7 +79,7 @@ public final class Elementwise {
     private static INDArray run(dnnl_primitive p, String what, int[] kinds, INDArray... inputs) {
         INDArray out = Nd4j.createUninitialized(DataType.FLOAT, inputs[0].shape(), 'c');
         dnnl_memory_desc_t md = flat(out.length());
-        dnnl_memory[] memories = new dnnl_memory[kinds.length];
+        Dnnl.Memory[] memories = new Dnnl.Memory[kinds.length];
         try {
             for (int k = 0; k < inputs.length; k++) {
                 memories[k] = Dnnl.wrap(md, ConvForward.dense(inputs[k]));

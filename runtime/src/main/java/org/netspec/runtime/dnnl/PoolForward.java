@@ -14,7 +14,6 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_create;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_scratchpad_mode_user;
 
 import org.bytedeco.dnnl.const_dnnl_op_desc_t;
-import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
 import org.bytedeco.dnnl.dnnl_pooling_desc_t;
 import org.bytedeco.dnnl.dnnl_primitive;
@@ -60,11 +59,11 @@ public final class PoolForward {
 
     public INDArray run(INDArray x) {
         INDArray out = Nd4j.createUninitialized(DataType.FLOAT, x.size(0), geometry.outH(), geometry.outW(), geometry.outC());
-        dnnl_memory s = Dnnl.wrap(src, ConvForward.dense(x));
-        dnnl_memory d = Dnnl.wrap(dst, out);
-        dnnl_memory p = Dnnl.scratchpad(pd);
+        Dnnl.Memory s = Dnnl.wrap(src, ConvForward.dense(x));
+        Dnnl.Memory d = Dnnl.wrap(dst, out);
+        Dnnl.Memory p = Dnnl.scratchpad(pd);
         try {
-            Dnnl.execute(primitive, new int[] {DNNL_ARG_SRC, DNNL_ARG_DST, DNNL_ARG_SCRATCHPAD}, new dnnl_memory[] {s, d, p},
+            Dnnl.execute(primitive, new int[] {DNNL_ARG_SRC, DNNL_ARG_DST, DNNL_ARG_SCRATCHPAD}, new Dnnl.Memory[] {s, d, p},
                     "pooling");
         } finally {
             Dnnl.destroy(s, d, p);
