@@ -41,8 +41,9 @@ public final class Main implements Runnable {
             return 1;
         });
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            if (e instanceof org.netspec.runtime.InputException || e instanceof org.netspec.runtime.data.DataException) {
-                // refused input (a batch, a data set), found while running: the user's to fix
+            if (e instanceof org.netspec.runtime.InputException || e instanceof java.io.IOException) {
+                // refused input (a batch, a data set, a file that cannot be read or written), found
+                // while running: the user's or the machine's to fix, not a bug in NetSpec
                 commandLine.getErr().println("netspec " + commandLine.getCommandName() + ": " + e.getMessage());
                 return 1;
             }

@@ -368,16 +368,24 @@ public abstract class Model {
 
     /** A per-layer table: name, op, output shape, parameters; then the total. */
     public String summary() {
+        // the same table as `netspec summary`: layer, op, output, parameters, MACs, then totals
         StringBuilder out = new StringBuilder();
         int width = Math.max(5, layers.stream().mapToInt(l -> l.path().length()).max().orElse(5));
-        String row = "%-" + width + "s  %-10s  %-14s  %,14d%n";
-        out.append(String.format("%s on %s%n", name, input));
+        String row = "%-" + width + "s  %-10s  %-14s  %14s  %16s%n";
+        String rule = "-".repeat(width + 64) + "\n";
+        out.append(String.format("%s on %s%n%n", name, input));
+        out.append(String.format(row, "layer", "op", "output", "params", "MACs")).append(rule);
         for (Layer l : layers) {
             OpLayer op = (OpLayer) l;
-            out.append(String.format(row, l.path(), op.op(), l.output(), op.parameterCount()));
+            out.append(String.format(row, l.path(), op.op(), l.output(), count(op.parameterCount()), count(op.macs())));
         }
-        out.append(String.format("%-" + width + "s  %-10s  %-14s  %,14d%n", "total", "", outputShape(), parameterCount()));
+        out.append(rule).append(String.format(row, "total", "", outputShape(), String.format("%,d", parameterCount()),
+                String.format("%,d", macs())));
         return out.toString();
+    }
+
+    private static String count(long n) {
+        return n == 0 ? "" : String.format("%,d", n);
     }
 
     @Override

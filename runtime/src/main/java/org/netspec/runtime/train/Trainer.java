@@ -65,6 +65,69 @@ public final class Trainer {
             }
         }
 
+        /**
+         * The command line's defaults: 1 epoch of batches of 128, SGD with Nesterov momentum 0.9,
+         * peak learning rate 0.1 after 0.1 epochs of warm-up then cosine decay, weight decay 5e-4,
+         * random crops (padding 2) and flips, seed 0. Change what differs:
+         * {@code Config.defaults().epochs(10).batch(64).learningRate(0.05)}.
+         */
+        public static Config defaults() {
+            return new Config(1, 128, 0.1, "sgd", 0.9, true, 5e-4, 0, 0.1, new Dataset.Augment(2, true), 0);
+        }
+
+        public Config epochs(int epochs) {
+            return new Config(epochs, batch, learningRate, optimizer, momentum, nesterov, weightDecay, labelSmoothing,
+                    warmupEpochs, augment, seed);
+        }
+
+        public Config batch(int batch) {
+            return new Config(epochs, batch, learningRate, optimizer, momentum, nesterov, weightDecay, labelSmoothing,
+                    warmupEpochs, augment, seed);
+        }
+
+        /** The peak of the schedule: linear warm-up to it, then cosine decay to zero. */
+        public Config learningRate(double learningRate) {
+            return new Config(epochs, batch, learningRate, optimizer, momentum, nesterov, weightDecay, labelSmoothing,
+                    warmupEpochs, augment, seed);
+        }
+
+        public Config sgd(double momentum, boolean nesterov) {
+            return new Config(epochs, batch, learningRate, "sgd", momentum, nesterov, weightDecay, labelSmoothing,
+                    warmupEpochs, augment, seed);
+        }
+
+        /** AdamW (beta1 0.9, beta2 0.999), decoupled weight decay. */
+        public Config adamW() {
+            return new Config(epochs, batch, learningRate, "adamw", momentum, nesterov, weightDecay, labelSmoothing,
+                    warmupEpochs, augment, seed);
+        }
+
+        public Config weightDecay(double weightDecay) {
+            return new Config(epochs, batch, learningRate, optimizer, momentum, nesterov, weightDecay, labelSmoothing,
+                    warmupEpochs, augment, seed);
+        }
+
+        public Config labelSmoothing(double labelSmoothing) {
+            return new Config(epochs, batch, learningRate, optimizer, momentum, nesterov, weightDecay, labelSmoothing,
+                    warmupEpochs, augment, seed);
+        }
+
+        public Config warmupEpochs(double warmupEpochs) {
+            return new Config(epochs, batch, learningRate, optimizer, momentum, nesterov, weightDecay, labelSmoothing,
+                    warmupEpochs, augment, seed);
+        }
+
+        public Config augment(Dataset.Augment augment) {
+            return new Config(epochs, batch, learningRate, optimizer, momentum, nesterov, weightDecay, labelSmoothing,
+                    warmupEpochs, augment, seed);
+        }
+
+        /** Seeds shuffling, augmentation and dropout: the same seed, the same run. */
+        public Config seed(long seed) {
+            return new Config(epochs, batch, learningRate, optimizer, momentum, nesterov, weightDecay, labelSmoothing,
+                    warmupEpochs, augment, seed);
+        }
+
         Optimizer newOptimizer() {
             return optimizer.equals("sgd") ? new Sgd(momentum, nesterov, weightDecay, false)
                     : new AdamW(0.9, 0.999, 1e-8, weightDecay);
