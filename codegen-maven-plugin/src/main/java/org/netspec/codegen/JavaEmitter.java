@@ -242,7 +242,8 @@ final class JavaEmitter {
         String spec = PrettyPrinter.print(def).stripTrailing();
         return CodeBlock.builder()
                 .add("$L\n\n", escape(doc))
-                .add("<p>Defined in {@code $L}, line $L:\n", sourceFile, def.pos().line())
+                // no line number: one added comment line must not rewrite every class after it
+                .add("<p>Defined in {@code $L}:\n", sourceFile)
                 .add("<pre>{@code\n$L\n}</pre>\n", escape(spec))
                 .build();
     }

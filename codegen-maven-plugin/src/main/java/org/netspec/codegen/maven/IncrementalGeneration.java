@@ -8,10 +8,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -26,7 +24,8 @@ import org.netspec.codegen.NetSpecGenerator;
  * The inputs' fingerprint is a SHA-256 over every spec and every import it reads (by content),
  * the plugin version and the configuration. A file is written only when its bytes change; files
  * the previous run generated and this one did not are deleted; the manifest recording the
- * fingerprint and the outputs is replaced only after a successful run.
+ * fingerprint and each output with the SHA-256 of its bytes is replaced only after a successful
+ * run, so a hand-edited (or damaged) generated file is noticed and written again.
  */
 public final class IncrementalGeneration {
 
@@ -58,22 +57,24 @@ public final class IncrementalGeneration {
         String fingerprint = fingerprint(request, result.sources());
         Path manifest = request.stateDir().resolve("manifest.txt");
         List<String> previous = Files.isRegularFile(manifest) ? Files.readAllLines(manifest) : List.of();
-        Set<String> produced = new LinkedHashSet<>();
+        Map<String, String> produced = new java.util.LinkedHashMap<>(); // path -> SHA-256 of its bytes
         for (GeneratedFile f : result.files()) {
-            produced.add(f.path());
+            produced.put(f.path(), sha256(bytes(f)));
         }
+        List<String> entries = produced.entrySet().stream().map(e -> e.getKey() + "\t" + e.getValue()).toList();
         boolean upToDate = !previous.isEmpty() && previous.get(0).equals(fingerprint)
-                && previous.subList(1, previous.size()).equals(new ArrayList<>(produced))
-                && produced.stream().allMatch(p -> Files.isRegularFile(request.outputDir().resolve(p)));
+                && previous.subList(1, previous.size()).equals(entries)
+                && produced.entrySet().stream().allMatch(e -> unchanged(request.outputDir().resolve(e.getKey()),
+                e.getValue()));
         if (upToDate) {
             return new Outcome(result, specs, 0, produced.size(), 0, true, elapsed(start));
         }
+        Set<String> paths = produced.keySet();
         int written = 0;
         int unchanged = 0;
         for (GeneratedFile f : result.files()) {
             Path target = request.outputDir().resolve(f.path());
-            // UTF-8 and '\n' whatever the platform, so that the bytes are the same everywhere.
-            byte[] bytes = f.content().replace("\r\n", "\n").getBytes(StandardCharsets.UTF_8);
+            byte[] bytes = bytes(f);
             if (Files.isRegularFile(target) && Arrays.equals(Files.readAllBytes(target), bytes)) {
                 unchanged++;
                 continue;
@@ -83,10 +84,11 @@ public final class IncrementalGeneration {
             written++;
         }
         int deleted = 0;
-        for (String old : previous.isEmpty() ? List.<String>of() : previous.subList(1, previous.size())) {
+        for (String line : previous.isEmpty() ? List.<String>of() : previous.subList(1, previous.size())) {
+            String old = line.contains("\t") ? line.substring(0, line.indexOf('\t')) : line;
             Path orphan = request.outputDir().resolve(old).normalize();
             // Only ever below the output folder, whatever a damaged manifest says.
-            if (!produced.contains(old) && orphan.startsWith(request.outputDir().normalize())
+            if (!paths.contains(old) && orphan.startsWith(request.outputDir().normalize())
                     && Files.deleteIfExists(orphan)) {
                 deleted++;
                 removeEmptyFolders(orphan.getParent(), request.outputDir().normalize());
@@ -94,14 +96,36 @@ public final class IncrementalGeneration {
         }
         Files.createDirectories(request.stateDir());
         StringBuilder lines = new StringBuilder(fingerprint).append('\n');
-        for (String p : produced) {
-            lines.append(p).append('\n');
+        for (String entry : entries) {
+            lines.append(entry).append('\n');
         }
         // Written aside and moved in one step: a build killed half-way leaves the old manifest.
         Path temp = request.stateDir().resolve("manifest.txt.tmp");
         Files.writeString(temp, lines, StandardCharsets.UTF_8);
         Files.move(temp, manifest, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         return new Outcome(result, specs, written, unchanged, deleted, false, elapsed(start));
+    }
+
+    /** UTF-8 and '\n' whatever the platform, so that the bytes are the same everywhere. */
+    private static byte[] bytes(GeneratedFile f) {
+        return f.content().replace("\r\n", "\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Whether {@code file} still holds exactly what was generated (its SHA-256 is {@code sha}). */
+    private static boolean unchanged(Path file, String sha) {
+        try {
+            return Files.isRegularFile(file) && sha256(Files.readAllBytes(file)).equals(sha);
+        } catch (IOException e) {
+            return false; // unreadable: write it again
+        }
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
     }
 
     /** A renamed package leaves no empty folder tree behind (javac and IDEs would show it). */

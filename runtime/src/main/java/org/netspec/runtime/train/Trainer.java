@@ -274,14 +274,27 @@ public final class Trainer {
             double elapsed = (System.nanoTime() - started) / 1e9;
             bar(epoch + 1, b + 1, lossSum / seen, (double) correct / seen, seen / elapsed);
         }
-        progress.print("\r" + " ".repeat(100) + "\r");
+        if (TERMINAL) {
+            progress.print("\r" + " ".repeat(100) + "\r");
+        }
         double seconds = (System.nanoTime() - started) / 1e9;
         double[] eval = evaluate(model, test, 256);
         return new Epoch(epoch + 1, lossSum / seen, (double) correct / seen, eval[0], eval[1], eval[2], seen / seconds,
                 seconds, lr);
     }
 
+    /** A bar redrawn in place on a terminal; in a log (CI, a file) one plain line every 20 steps instead. */
+    private static final boolean TERMINAL = System.console() != null;
+    private static final int LOG_EVERY = 20;
+
     private void bar(int epoch, long step, double loss, double accuracy, double imagesPerSecond) {
+        if (!TERMINAL) {
+            if (step % LOG_EVERY == 0 || step == stepsPerEpoch) {
+                progress.printf(Locale.ROOT, "epoch %d/%d step %d/%d loss %.4f acc %.2f%% %.0f img/s%n", epoch,
+                        config.epochs(), step, stepsPerEpoch, loss, 100 * accuracy, imagesPerSecond);
+            }
+            return;
+        }
         int width = 30;
         int filled = (int) (width * step / stepsPerEpoch);
         progress.printf(Locale.ROOT, "\repoch %d/%d [%s%s] %d/%d loss %.4f acc %.2f%% %.0f img/s", epoch, config.epochs(),
