@@ -142,7 +142,13 @@ class DiagnosticsTableTest {
 
                 // ---- shapes
                 DiagnosticCase.of("residual shape mismatch", net("3x8x8", "  return x -> conv(8, 3x3, padding: 1) + x"),
-                        "t.net:2:40: error[NS040]: cannot add tensors of shapes 8x8x8 and 3x8x8"),
+                        "t.net:2:40: error[NS040]: cannot add `x -> conv(8, 3x3, padding: 1)` (8x8x8) and `x` (3x8x8): the shapes"
+                                + " must be equal"),
+                DiagnosticCase.of("shape mismatch inside a block instance",
+                        "block B(f: int) {\n  y = x -> conv(f, 3x3, padding: 1)\n  return y + x\n}\n"
+                                + "network N() input 3x8x8 {\n  return x -> stage.0: B(8)\n}\nmodel M = N();\n",
+                        "t.net:3:12: error[NS040]: cannot add `y` (8x8x8) and `x` (3x8x8): the shapes must be equal"
+                                + " (in stage.0, a B)"),
                 DiagnosticCase.of("kernel larger than input", net("3x4x4", "  return x -> conv(8, 7x7)"),
                         "t.net:2:15: error[NS041]: conv kernel 7x7 is larger than its padded input 4x4"),
                 DiagnosticCase.of("stride leaves no output", net("3x1x1", "  return x -> conv(8, 1x1, stride: 2)"),

@@ -25,6 +25,7 @@ import org.netspec.dsl.ops.Application;
 import org.netspec.dsl.ops.Op;
 import org.netspec.dsl.ops.OpException;
 import org.netspec.dsl.ops.OpRegistry;
+import org.netspec.dsl.syntax.PrettyPrinter;
 import org.netspec.dsl.syntax.Stmt;
 
 /**
@@ -103,9 +104,15 @@ public final class Elaborator {
     }
 
     /** One block instance being elaborated: where its names resolve and what its layers are called. */
-    private record Frame(Unit unit, String prefix, Set<String> names, Map<String, Integer> counters) {
+    private record Frame(Unit unit, String prefix, String definition, Set<String> names,
+                         Map<String, Integer> counters) {
         Frame(Unit unit, String prefix) {
-            this(unit, prefix, new HashSet<>(), new HashMap<>());
+            this(unit, prefix, "", new HashSet<>(), new HashMap<>());
+        }
+
+        /** The frame of block instance {@code prefix}, an instance of {@code definition}. */
+        Frame(Unit unit, String prefix, String definition) {
+            this(unit, prefix, definition, new HashSet<>(), new HashMap<>());
         }
 
         String qualify(String name) {
@@ -337,8 +344,9 @@ public final class Elaborator {
         }
         if (left instanceof TensorV lt && right instanceof TensorV rt && (op == BinaryOp.ADD || op == BinaryOp.MUL)) {
             Op tensorOp = OpRegistry.op(op == BinaryOp.ADD ? "add" : "multiply");
+            List<String> operands = List.of(PrettyPrinter.print(b.left()), PrettyPrinter.print(b.right()));
             return apply(new LayerV(new OpV(tensorOp), Map.of(), b.pos()), List.of(lt, rt), Optional.empty(), b.pos(),
-                    frame);
+                    frame, operands);
         }
         return arithmetic.binary(b, left, right);
     }
@@ -478,6 +486,12 @@ public final class Elaborator {
     // ---------------------------------------------------------------- applying layers
 
     private Value apply(LayerV layer, List<TensorV> inputs, Optional<String> label, Pos pos, Frame frame) {
+        return apply(layer, inputs, label, pos, frame, List.of());
+    }
+
+    /** {@code operands}: the inputs as written ({@code y}, {@code shortcut}), for messages; may be empty. */
+    private Value apply(LayerV layer, List<TensorV> inputs, Optional<String> label, Pos pos, Frame frame,
+                        List<String> operands) {
         if (tooLarge) {
             return new ErrorV();
         }
@@ -505,7 +519,7 @@ public final class Elaborator {
             layer.args().forEach((k, v) -> args.put(k, export(v)));
             int index = blocks.size();
             blocks.add(null); // keeps parents before their children; filled in once the output is known
-            Value out = runDefinition(def, layer.args(), inputs.get(0), new Frame(def.unit(), full));
+            Value out = runDefinition(def, layer.args(), inputs.get(0), new Frame(def.unit(), full, def.def().name()));
             if (out instanceof TensorV t) {
                 blocks.set(index, new BlockInstance(full, def.def().name(), args, frame.prefix(), t.shape()));
             } else {
@@ -513,10 +527,11 @@ public final class Elaborator {
             }
             return out;
         }
-        return op(((OpV) layer.callee()).op(), layer.args(), inputs, full, pos, frame);
+        return op(((OpV) layer.callee()).op(), layer.args(), inputs, operands, full, pos, frame);
     }
 
-    private Value op(Op op, Map<String, Value> args, List<TensorV> inputs, String name, Pos pos, Frame frame) {
+    private Value op(Op op, Map<String, Value> args, List<TensorV> inputs, List<String> operands, String name, Pos pos,
+                     Frame frame) {
         for (Value v : args.values()) {
             if (v instanceof ErrorV) {
                 return v;
@@ -524,13 +539,17 @@ public final class Elaborator {
         }
         Map<String, Object> attrs = new LinkedHashMap<>();
         args.forEach((k, v) -> attrs.put(k, export(v)));
-        Application application = new Application(name, attrs, inputs.stream().map(TensorV::shape).toList());
+        Application application = new Application(name, attrs, inputs.stream().map(TensorV::shape).toList(),
+                operands);
         Shape out;
         try {
             out = op.rule().infer(application);
         } catch (OpException e) {
             tooLarge |= e.code() == Code.NS052;
-            return error(e.code(), pos, e.getMessage());
+            // a mismatch inside a block says which instance: layer2.0 of a Bottleneck
+            String where = e.code() == Code.NS040 && !frame.prefix().isEmpty()
+                    ? " (in " + frame.prefix() + ", a " + frame.definition() + ")" : "";
+            return error(e.code(), pos, e.getMessage() + where);
         }
         long macs = application.macs();
         long params = application.params();

@@ -17,14 +17,26 @@ public final class Application {
     private final String layer;
     private final Map<String, Object> attributes;
     private final List<Shape> inputs;
+    private final List<String> operands;
     private final List<Tensor> tensors = new ArrayList<>();
     private long params;
     private long macs;
 
     public Application(String layer, Map<String, Object> args, List<Shape> inputs) {
+        this(layer, args, inputs, List.of());
+    }
+
+    /** {@code operands}: the inputs as the spec writes them ({@code y}, {@code shortcut}), or empty. */
+    public Application(String layer, Map<String, Object> args, List<Shape> inputs, List<String> operands) {
         this.layer = layer;
         this.attributes = new LinkedHashMap<>(args);
         this.inputs = List.copyOf(inputs);
+        this.operands = List.copyOf(operands);
+    }
+
+    /** Input {@code i} for a message: {@code `shortcut` (64x56x56)}, or its shape when not written as an operand. */
+    public String describe(int i) {
+        return i < operands.size() ? "`" + operands.get(i) + "` (" + inputs.get(i) + ")" : inputs.get(i).toString();
     }
 
     public Shape input() {

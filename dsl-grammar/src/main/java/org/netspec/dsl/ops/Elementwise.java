@@ -45,7 +45,8 @@ final class Elementwise {
 
     private static Shape add(Application a) throws OpException {
         if (!a.input(0).equals(a.input(1))) {
-            throw new OpException(Code.NS040, "cannot add tensors of shapes " + a.input(0) + " and " + a.input(1));
+            throw new OpException(Code.NS040, "cannot add " + a.describe(0) + " and " + a.describe(1)
+                    + ": the shapes must be equal");
         }
         return a.input();
     }
@@ -59,7 +60,8 @@ final class Elementwise {
         if (broadcasts(left, right)) {
             return right;
         }
-        throw new OpException(Code.NS040, "cannot multiply tensors of shapes " + left + " and " + right);
+        throw new OpException(Code.NS040, "cannot multiply " + a.describe(0) + " and " + a.describe(1)
+                + ": the shapes must be equal, or one C x 1 x 1 with the other's C");
     }
 
     /** {@code small} is C x 1 x 1 and gates {@code big}'s C x H x W. */
