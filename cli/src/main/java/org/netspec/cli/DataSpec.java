@@ -10,7 +10,7 @@ import org.netspec.runtime.data.FashionMnist;
 import org.netspec.runtime.data.ImageFolder;
 
 /** {@code --data fashion-mnist[:DIR] | cifar10:DIR | folder:DIR[:SIZE]}: a training and a test set. */
-record DataSpec(Dataset train, Dataset test) {
+record DataSpec(Dataset train, Dataset test, List<String> classNames) {
 
     static DataSpec parse(String text, PrintWriter err) throws DataException {
         String kind = text.contains(":") ? text.substring(0, text.indexOf(':')) : text;
@@ -23,13 +23,14 @@ record DataSpec(Dataset train, Dataset test) {
                             + " dataset-fashion-mnist); using the embedded subset of 6,000 training and 1,000 test images");
                     dir = FashionMnist.embedded();
                 }
-                return new DataSpec(FashionMnist.read(dir, "train"), FashionMnist.read(dir, "t10k"));
+                return new DataSpec(FashionMnist.read(dir, "train"), FashionMnist.read(dir, "t10k"), FashionMnist.CLASSES);
             }
             case "cifar10":
                 if (rest.isEmpty()) {
                     throw new DataException("cifar10 needs a folder: --data cifar10:DIR (the binary version's *.bin files)");
                 }
-                return new DataSpec(Cifar10.read(Path.of(rest), true), Cifar10.read(Path.of(rest), false));
+                return new DataSpec(Cifar10.read(Path.of(rest), true), Cifar10.read(Path.of(rest), false),
+                        Cifar10.CLASSES);
             case "folder": {
                 if (rest.isEmpty()) {
                     throw new DataException("folder needs a path: --data folder:DIR[:SIZE] with DIR/train and DIR/test");
@@ -44,7 +45,7 @@ record DataSpec(Dataset train, Dataset test) {
                 List<String> classes = ImageFolder.classFolders(Path.of(dir, "train")).stream()
                         .map(p -> p.getFileName().toString()).toList();
                 return new DataSpec(ImageFolder.read(Path.of(dir, "train"), size, classes),
-                        ImageFolder.read(Path.of(dir, "test"), size, classes));
+                        ImageFolder.read(Path.of(dir, "test"), size, classes), classes);
             }
             default:
                 throw new DataException("unknown data '" + kind + "'; use fashion-mnist[:DIR], cifar10:DIR or folder:DIR");

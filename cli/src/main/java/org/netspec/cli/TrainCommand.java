@@ -114,7 +114,8 @@ final class TrainCommand implements Callable<Integer> {
                 net.name(), net.parameterCount(), train.name(), train.size(), sets.test().size());
         spec.commandLine().getOut().flush();
         try {
-            new Trainer(net, train, sets.test(), config, out, new PrintStream(System.err, true)).run(resume);
+            new Trainer(net, train, sets.test(), config, out, new PrintStream(System.err, true))
+                    .classNames(sets.classNames()).run(resume);
         } catch (java.io.IOException | Trainer.Diverged e) {
             err.println("netspec train: " + e.getMessage());
             return 1;

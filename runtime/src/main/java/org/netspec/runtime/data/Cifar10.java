@@ -18,6 +18,10 @@ public final class Cifar10 {
 
     private Cifar10() {}
 
+    /** The names of labels 0 to 9. */
+    public static final List<String> CLASSES = List.of("airplane", "automobile", "bird", "cat", "deer", "dog", "frog",
+            "horse", "ship", "truck");
+
     public static Dataset read(Path dir, boolean train) throws DataException {
         List<Path> files = new ArrayList<>();
         if (train) {

@@ -15,6 +15,10 @@ public final class FashionMnist {
 
     private FashionMnist() {}
 
+    /** The names of labels 0 to 9. */
+    public static final java.util.List<String> CLASSES = java.util.List.of("T-shirt/top", "Trouser", "Pullover",
+            "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
+
     /**
      * The subset shipped in this jar: the first 6,000 training and 1,000 test images, for runs
      * on machines without the full set.

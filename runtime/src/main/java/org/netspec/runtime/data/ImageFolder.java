@@ -96,6 +96,22 @@ public final class ImageFolder {
     }
 
     private static byte[] load(Path file, int size) throws DataException {
+        return pixels(decode(file), 3, size);
+    }
+
+    /**
+     * One image as a model takes it: {@code channels} (1: grey, 3: RGB) x {@code size} x {@code size}
+     * bytes, the shorter side scaled to {@code size} and the centre cropped — what training on an
+     * image folder sees. A grey image already at that size keeps its exact pixel values.
+     */
+    public static byte[] image(Path file, int channels, int size) throws DataException {
+        if (channels != 1 && channels != 3) {
+            throw new DataException(file + ": a model with " + channels + " input channels takes no image (1 or 3)");
+        }
+        return pixels(decode(file), channels, size);
+    }
+
+    private static BufferedImage decode(Path file) throws DataException {
         BufferedImage image;
         try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
             Iterator<ImageReader> readers = in == null ? java.util.Collections.emptyIterator() : ImageIO.getImageReaders(in);
@@ -125,6 +141,10 @@ public final class ImageFolder {
         if (image == null || image.getWidth() < 1 || image.getHeight() < 1) {
             throw new DataException(file + ": not a readable JPEG or PNG image");
         }
+        return image;
+    }
+
+    private static byte[] pixels(BufferedImage image, int channels, int size) {
         double scale = (double) size / Math.min(image.getWidth(), image.getHeight());
         int w = Math.max(size, (int) Math.round(image.getWidth() * scale));
         int h = Math.max(size, (int) Math.round(image.getHeight() * scale));
@@ -133,13 +153,26 @@ public final class ImageFolder {
         g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
         g.drawImage(image, -(w - size) / 2, -(h - size) / 2, w, h, null);
         g.dispose();
-        byte[] chw = new byte[3 * size * size];
+        byte[] chw = new byte[channels * size * size];
+        boolean exactGrey = channels == 1 && image.getRaster().getNumBands() == 1 && image.getWidth() == size
+                && image.getHeight() == size; // read the samples: a colour conversion would shift them
         for (int y = 0; y < size; y++) {
             for (int x = 0; x < size; x++) {
+                if (exactGrey) {
+                    chw[y * size + x] = (byte) image.getRaster().getSample(x, y, 0);
+                    continue;
+                }
                 int rgb = resized.getRGB(x, y);
-                chw[y * size + x] = (byte) (rgb >> 16);
-                chw[size * size + y * size + x] = (byte) (rgb >> 8);
-                chw[2 * size * size + y * size + x] = (byte) rgb;
+                int r = (rgb >> 16) & 0xff;
+                int gr = (rgb >> 8) & 0xff;
+                int bl = rgb & 0xff;
+                if (channels == 1) {
+                    chw[y * size + x] = (byte) Math.round(0.299 * r + 0.587 * gr + 0.114 * bl); // ITU-R BT.601 luma
+                } else {
+                    chw[y * size + x] = (byte) r;
+                    chw[size * size + y * size + x] = (byte) gr;
+                    chw[2 * size * size + y * size + x] = (byte) bl;
+                }
             }
         }
         return chw;

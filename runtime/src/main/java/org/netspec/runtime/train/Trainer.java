@@ -168,9 +168,22 @@ public final class Trainer {
     private final Schedule schedule;
     private final long stepsPerEpoch;
 
+    /** Label names, in label order, kept in the checkpoint; by default the labels' numbers. */
+    private List<String> classNames;
+
+    /** Names the classes (label 0 first), so that checkpoints and predictions can show them. */
+    public Trainer classNames(List<String> names) {
+        if (names.size() != train.classes()) {
+            throw new IllegalArgumentException(names.size() + " class names for " + train.classes() + " classes");
+        }
+        this.classNames = List.copyOf(names);
+        return this;
+    }
+
     public Trainer(Model model, Dataset train, Dataset test, Config config, Path out, PrintStream progress) {
         this.model = model;
         this.train = train;
+        this.classNames = java.util.stream.IntStream.range(0, train.classes()).mapToObj(String::valueOf).toList();
         this.test = test;
         this.config = config;
         this.out = out;
@@ -194,7 +207,8 @@ public final class Trainer {
         Files.createDirectories(out);
         try (OutputLock lock = OutputLock.take(out)) {
             removeStaleTemporaries();
-            TrainingCheckpoint.Identity identity = TrainingCheckpoint.Identity.of(model, config, train, test);
+            TrainingCheckpoint.Identity identity = TrainingCheckpoint.Identity.of(model, config, train, test,
+                    classNames);
             int start = 0;
             List<String> metrics = new ArrayList<>();
             if (resume) {

@@ -36,7 +36,7 @@ final class TrainingCheckpoint {
 
     /** What a checkpoint must agree with to be resumed. */
     record Identity(Map<String, String> fields) {
-        static Identity of(Model model, Trainer.Config config, Dataset train, Dataset test) {
+        static Identity of(Model model, Trainer.Config config, Dataset train, Dataset test, List<String> classNames) {
             Map<String, String> f = new LinkedHashMap<>();
             f.put("model", model.name());
             f.put("network", network(model));
@@ -54,6 +54,10 @@ final class TrainingCheckpoint {
             f.put("config.seed", String.valueOf(c.seed()));
             f.put("data.train", describe(train));
             f.put("data.test", describe(test));
+            // what `netspec predict` needs to show names and to normalise images as training did
+            f.put("data.class_names", String.join("\n", classNames));
+            f.put("data.mean", Arrays.toString(train.mean()));
+            f.put("data.std", Arrays.toString(train.std()));
             return new Identity(f);
         }
     }
