@@ -4,19 +4,10 @@ import java.util.SplittableRandom;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-/**
- * Inverted dropout in training (kept values scaled by 1 / (1 - rate)), the identity in
- * evaluation. A {@link Context#seeded seeded} pass draws a mask it can replay; an unseeded one
- * draws a fresh mask per call.
- */
-public final class Dropout extends OpLayer {
-    private final double rate;
-    private final MaskRandom masks;
-
+/** Inverted dropout: in training each value zeroed with probability {@code rate}, the rest scaled by 1 / (1 - rate). */
+public final class Dropout extends RandomMaskLayer {
     Dropout(String path, Shape output, double rate, long seed) {
-        super(path, output);
-        this.rate = rate;
-        this.masks = new MaskRandom(seed);
+        super(path, output, rate, seed);
     }
 
     @Override
@@ -25,22 +16,17 @@ public final class Dropout extends OpLayer {
     }
 
     @Override
-    INDArray apply(INDArray x, Context ctx) {
-        if (!ctx.training() || rate == 0) {
-            return x;
-        }
-        SplittableRandom random = masks.next(ctx);
+    INDArray mask(INDArray x, SplittableRandom random) {
         float[] mask = new float[Math.toIntExact(x.length())];
         float keep = (float) (1 / (1 - rate));
         for (int i = 0; i < mask.length; i++) {
             mask[i] = random.nextDouble() < rate ? 0 : keep;
         }
-        INDArray m = Nd4j.create(mask, x.shape(), 'c').castTo(x.dataType());
-        INDArray out = x.mul(m);
-        Tape tape = ctx.tape();
-        if (tape != null) {
-            tape.record(op(), out, new INDArray[] {x}, (g, grads) -> new INDArray[] {g.mul(m)});
-        }
-        return out;
+        return Nd4j.create(mask, x.shape(), 'c').castTo(x.dataType());
+    }
+
+    @Override
+    INDArray times(INDArray v, INDArray mask) {
+        return v.mul(mask);
     }
 }
