@@ -10,6 +10,7 @@ import java.util.concurrent.Callable;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.style.markers.SeriesMarkers;
 import org.netspec.runtime.data.DataException;
 import org.netspec.runtime.data.Dataset;
 import org.netspec.runtime.model.Model;
@@ -120,27 +121,56 @@ final class TrainCommand implements Callable<Integer> {
             err.println("netspec train: " + e.getMessage());
             return 1;
         }
-        plot(out.resolve(Trainer.METRICS), out.resolve("curves.png"));
+        plot(out.resolve(Trainer.CHECKPOINT), out.resolve(Trainer.METRICS), out.resolve("curves.png"));
         spec.commandLine().getOut().printf("wrote %s, %s and curves.png to %s%n", Trainer.CHECKPOINT, Trainer.METRICS, out);
         return 0;
     }
 
-    /** Training loss and test accuracy by epoch, as a PNG. */
-    static void plot(Path csv, Path png) throws java.io.IOException {
-        List<String> lines = Files.readAllLines(csv);
+    /**
+     * Three panels, one above the other: the training loss every 20 steps (and each epoch's mean),
+     * test top-1 accuracy in percent by epoch, and the learning rate — so that even one epoch is a
+     * curve. Read from the checkpoint (the intervals) and metrics.csv (the epochs).
+     */
+    static void plot(Path checkpoint, Path csv, Path png) throws java.io.IOException {
         List<Double> epochs = new ArrayList<>();
         List<Double> loss = new ArrayList<>();
         List<Double> top1 = new ArrayList<>();
+        List<String> lines = Files.readAllLines(csv);
         for (String line : lines.subList(1, lines.size())) {
             String[] f = line.split(",");
             epochs.add(Double.parseDouble(f[0]));
             loss.add(Double.parseDouble(f[1]));
-            top1.add(Double.parseDouble(f[4]));
+            top1.add(100 * Double.parseDouble(f[4]));
         }
-        XYChart chart = new XYChartBuilder().width(800).height(500).title("Training curves").xAxisTitle("epoch")
-                .yAxisTitle("value").build();
-        chart.addSeries("training loss", epochs, loss);
-        chart.addSeries("test top-1 accuracy", epochs, top1);
-        BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
+        List<Double> at = new ArrayList<>();
+        List<Double> intervalLoss = new ArrayList<>();
+        List<Double> lr = new ArrayList<>();
+        String intervals;
+        try (var in = org.netspec.runtime.io.SafeTensors.open(checkpoint)) {
+            intervals = in.metadata().getOrDefault(Trainer.INTERVALS, "");
+        }
+        intervals.lines().skip(1).map(l -> l.split(",")).forEach(f -> {
+            at.add(Double.parseDouble(f[1]));
+            intervalLoss.add(Double.parseDouble(f[2]));
+            lr.add(Double.parseDouble(f[3]));
+        });
+        XYChart lossChart = chart("Training loss", "loss");
+        if (!at.isEmpty()) {
+            lossChart.addSeries("every 20 steps", at, intervalLoss).setMarker(SeriesMarkers.NONE);
+        }
+        lossChart.addSeries("epoch mean", epochs, loss);
+        XYChart accuracy = chart("Test accuracy", "top-1 (%)");
+        accuracy.addSeries("test top-1", epochs, top1);
+        accuracy.getStyler().setYAxisDecimalPattern("0.0");
+        XYChart rate = chart("Learning rate", "learning rate");
+        if (!at.isEmpty()) {
+            rate.addSeries("learning rate", at, lr).setMarker(SeriesMarkers.NONE);
+        }
+        BitmapEncoder.saveBitmap(List.of(lossChart, accuracy, rate), 3, 1, png.toString(),
+                BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    private static XYChart chart(String title, String y) {
+        return new XYChartBuilder().width(800).height(300).title(title).xAxisTitle("epoch").yAxisTitle(y).build();
     }
 }

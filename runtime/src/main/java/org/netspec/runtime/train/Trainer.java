@@ -32,6 +32,9 @@ import org.netspec.runtime.model.Model;
 public final class Trainer {
     public static final String CHECKPOINT = "checkpoint.safetensors";
     public static final String METRICS = "metrics.csv";
+    /** The checkpoint's metadata key of the training loss and learning rate every {@value #LOG_EVERY} steps. */
+    public static final String INTERVALS = "intervals";
+    static final String INTERVALS_HEADER = "step,epoch,train_loss,learning_rate";
 
     /** How to train. {@code optimizer} is {@code sgd} (momentum, Nesterov) or {@code adamw}. */
     public record Config(int epochs, int batch, double learningRate, String optimizer, double momentum, boolean nesterov,
@@ -211,6 +214,7 @@ public final class Trainer {
                     classNames);
             int start = 0;
             List<String> metrics = new ArrayList<>();
+            intervals.clear();
             if (resume) {
                 Path file = out.resolve(CHECKPOINT);
                 if (!Files.isRegularFile(file)) {
@@ -220,9 +224,13 @@ public final class Trainer {
                 start = restored.epochsDone();
                 // the rows live in the checkpoint: a kill between its rename and the CSV's loses none
                 metrics.addAll(restored.metrics().lines().toList());
+                intervals.addAll(restored.intervals().lines().toList());
             }
             if (metrics.isEmpty()) {
                 metrics.add(Epoch.HEADER);
+            }
+            if (intervals.isEmpty()) {
+                intervals.add(INTERVALS_HEADER);
             }
             writeAtomically(out.resolve(METRICS), String.join("\n", metrics) + "\n");
             List<Epoch> results = new ArrayList<>();
@@ -231,7 +239,8 @@ public final class Trainer {
                 results.add(e);
                 metrics.add(e.csv());
                 String csv = String.join("\n", metrics) + "\n";
-                TrainingCheckpoint.save(out.resolve(CHECKPOINT), model, optimizer, identity, epoch + 1, csv);
+                TrainingCheckpoint.save(out.resolve(CHECKPOINT), model, optimizer, identity, epoch + 1, csv,
+                        String.join("\n", intervals) + "\n");
                 writeAtomically(out.resolve(METRICS), csv);
                 progress.printf(Locale.ROOT, "epoch %d/%d: loss %.4f, train accuracy %.2f%%, test loss %.4f, top-1 %.2f%%,"
                                 + " top-5 %.2f%%, %.0f images/s, %.0f s%n", e.epoch(), config.epochs(), e.trainLoss(),
@@ -254,8 +263,13 @@ public final class Trainer {
         }
     }
 
+    /** Rows of {@link #INTERVALS_HEADER}: the training loss within each interval of steps, for the curves. */
+    private final List<String> intervals = new ArrayList<>();
+
     private Epoch epoch(int epoch) {
         long started = System.nanoTime();
+        double intervalLoss = 0;
+        long intervalSeen = 0;
         int[] order = train.shuffled(config.seed(), epoch);
         double lossSum = 0;
         long correct = 0;
@@ -283,6 +297,14 @@ public final class Trainer {
             }
             model.parameters().touch();
             lossSum += g.loss() * indices.length;
+            intervalLoss += g.loss() * indices.length;
+            intervalSeen += indices.length;
+            if ((b + 1) % LOG_EVERY == 0 || b + 1 == stepsPerEpoch) {
+                intervals.add(String.format(Locale.ROOT, "%d,%.4f,%.6f,%.6g", step + 1,
+                        epoch + (double) (b + 1) / stepsPerEpoch, intervalLoss / intervalSeen, lr));
+                intervalLoss = 0;
+                intervalSeen = 0;
+            }
             correct += Metrics.correct(g.logits(), batch.labels(), 1);
             seen += indices.length;
             double elapsed = (System.nanoTime() - started) / 1e9;

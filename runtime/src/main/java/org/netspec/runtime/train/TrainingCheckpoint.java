@@ -81,8 +81,8 @@ final class TrainingCheckpoint {
                 + d.classes() + " classes, labels sha256 " + HexFormat.of().formatHex(sha256().digest(labels.array()));
     }
 
-    static void save(Path file, Model model, Optimizer optimizer, Identity identity, int epochsDone, String metrics)
-            throws IOException {
+    static void save(Path file, Model model, Optimizer optimizer, Identity identity, int epochsDone, String metrics,
+                     String intervals) throws IOException {
         Map<String, INDArray> tensors = new LinkedHashMap<>(model.parameters().all());
         optimizer.state().forEach((k, v) -> tensors.put(OPTIMIZER_PREFIX + k, v));
         Map<String, String> metadata = new LinkedHashMap<>();
@@ -90,12 +90,13 @@ final class TrainingCheckpoint {
         metadata.putAll(identity.fields());
         metadata.put("epochs_done", String.valueOf(epochsDone));
         metadata.put("metrics", metrics);
+        metadata.put("intervals", intervals);
         metadata.put("tensors_sha256", digest(tensors));
         SafeTensors.write(file, tensors, metadata);
     }
 
-    /** A checked checkpoint: the epochs it completed and the metrics rows it carries. */
-    record Restored(int epochsDone, String metrics) {}
+    /** A checked checkpoint: the epochs it completed, the metrics rows and the training-loss intervals it carries. */
+    record Restored(int epochsDone, String metrics, String intervals) {}
 
     static Restored restore(Path file, Model model, Optimizer optimizer, Identity identity) throws IOException {
         try (SafeTensors in = SafeTensors.open(file)) {
@@ -152,7 +153,7 @@ final class TrainingCheckpoint {
                 throw new IOException("cannot resume from " + file + ": " + e.getMessage(), e);
             }
             model.parameters().touch();
-            return new Restored(epochs, meta.getOrDefault("metrics", ""));
+            return new Restored(epochs, meta.getOrDefault("metrics", ""), meta.getOrDefault("intervals", ""));
         }
     }
 
