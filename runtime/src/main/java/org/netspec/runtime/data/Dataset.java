@@ -12,7 +12,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * @param mean per-channel mean of the [0, 1] pixel values, subtracted before dividing by {@code std}
  */
 public record Dataset(String name, int channels, int height, int width, byte[] pixels, int[] labels, int classes,
-                      float[] mean, float[] std) {
+                      float[] mean, float[] std) implements java.io.Serializable {
 
     public int size() {
         return labels.length;
@@ -29,7 +29,7 @@ public record Dataset(String name, int channels, int height, int width, byte[] p
     }
 
     /** Random crop after zero padding, and horizontal flips; off by default. */
-    public record Augment(int padding, boolean flip) {
+    public record Augment(int padding, boolean flip) implements java.io.Serializable {
         public static final Augment NONE = new Augment(0, false);
     }
 

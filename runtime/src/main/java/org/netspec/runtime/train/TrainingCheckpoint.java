@@ -52,6 +52,9 @@ final class TrainingCheckpoint {
             f.put("config.warmup_epochs", String.valueOf(c.warmupEpochs()));
             f.put("config.augment", c.augment().toString());
             f.put("config.seed", String.valueOf(c.seed()));
+            if (c.accumulation() > 1) { // recorded only then, so that older checkpoints still resume
+                f.put("config.accumulation", String.valueOf(c.accumulation()));
+            }
             f.put("data.train", describe(train));
             f.put("data.test", describe(test));
             // what `netspec predict` needs to show names and to normalise images as training did
