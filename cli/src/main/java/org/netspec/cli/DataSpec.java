@@ -10,9 +10,9 @@ import org.netspec.runtime.data.FashionMnist;
 import org.netspec.runtime.data.ImageFolder;
 
 /** {@code --data fashion-mnist[:DIR] | cifar10:DIR | folder:DIR[:SIZE]}: a training and a test set. */
-record DataSpec(Dataset train, Dataset test, List<String> classNames) {
+public record DataSpec(Dataset train, Dataset test, List<String> classNames) {
 
-    static DataSpec parse(String text, PrintWriter err) throws DataException {
+    public static DataSpec parse(String text, PrintWriter err) throws DataException {
         String kind = text.contains(":") ? text.substring(0, text.indexOf(':')) : text;
         String rest = text.contains(":") ? text.substring(text.indexOf(':') + 1) : "";
         switch (kind) {
@@ -52,7 +52,7 @@ record DataSpec(Dataset train, Dataset test, List<String> classNames) {
         }
     }
 
-    int[] shape() {
+    public int[] shape() {
         return new int[] {train.channels(), train.height(), train.width()};
     }
 }

@@ -34,6 +34,10 @@ public final class Main implements Runnable {
      */
     static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
+        SparkSupport spark = TrainCommand.sparkSupport();
+        if (spark != null) {
+            spark.commands().forEach(cli::addSubcommand);
+        }
         cli.setParameterExceptionHandler((e, args) -> {
             CommandLine c = e.getCommandLine();
             c.getErr().println("netspec: " + e.getMessage());

@@ -55,8 +55,6 @@ final class PredictCommand implements Callable<Integer> {
     @Parameters(paramLabel = "IMAGE", arity = "1..*", description = "image files, or folders of .png/.jpg/.jpeg files")
     List<Path> images;
 
-    /** What the training checkpoint says about its data. */
-    private record Training(int[] input, List<String> classes, float[] mean, float[] std) {}
 
     @Override
     public Integer call() throws Exception {
@@ -65,8 +63,11 @@ final class PredictCommand implements Callable<Integer> {
             err.println("netspec predict: --top must be at least 1, got " + top);
             return 1;
         }
-        Training training = training(err);
-        if (training == null) {
+        TrainingData training;
+        try {
+            training = TrainingData.of(weights, "predict");
+        } catch (org.netspec.runtime.InputException e) {
+            err.println("netspec predict: " + e.getMessage());
             return 1;
         }
         List<Path> files = files(images);
@@ -129,39 +130,6 @@ final class PredictCommand implements Callable<Integer> {
             }
         }
         out.flush();
-    }
-
-    /** The checkpoint's input shape, class names and normalisation; null after saying what is missing. */
-    private Training training(PrintWriter err) throws IOException {
-        Map<String, String> meta;
-        try (SafeTensors in = SafeTensors.open(weights)) {
-            meta = in.metadata();
-        }
-        String network = meta.get("network");
-        String names = meta.get("data.class_names");
-        if (network == null || names == null || meta.get("data.mean") == null || meta.get("data.std") == null) {
-            err.println("netspec predict: " + weights + " does not record the class names and normalisation of its"
-                    + " training data; predict needs a checkpoint written by `netspec train`");
-            return null;
-        }
-        String first = network.lines().findFirst().orElse("");
-        int[] input = Arrays.stream(first.substring("input ".length()).split("x")).mapToInt(Integer::parseInt).toArray();
-        if (input.length != 3 || input[1] != input[2]) {
-            err.println("netspec predict: the model takes " + first.substring("input ".length())
-                    + "; predict takes square images only");
-            return null;
-        }
-        return new Training(input, List.of(names.split("\n")), floats(meta.get("data.mean")), floats(meta.get("data.std")));
-    }
-
-    /** {@code [0.286, 0.353]} as written by {@link Arrays#toString(float[])}. */
-    private static float[] floats(String text) {
-        String[] parts = text.replace("[", "").replace("]", "").split(",");
-        float[] out = new float[parts.length];
-        for (int i = 0; i < parts.length; i++) {
-            out[i] = Float.parseFloat(parts[i].strip());
-        }
-        return out;
     }
 
     private static List<Path> files(List<Path> paths) throws IOException {

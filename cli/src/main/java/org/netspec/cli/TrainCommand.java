@@ -78,6 +78,19 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "continue from the checkpoint in --out")
     boolean resume;
 
+    @Option(names = "--accumulate", defaultValue = "1", paramLabel = "N",
+            description = "each step's gradient from N sub-batches of --batch (per worker with --spark), batch norm"
+                    + " per sub-batch (default: ${DEFAULT-VALUE})")
+    int accumulate;
+
+    @Option(names = "--spark", paramLabel = "MASTER",
+            description = "train on Apache Spark: local[N] or a cluster URL (needs the netspec-spark module)")
+    String sparkMaster;
+
+    @Option(names = "--workers", paramLabel = "N",
+            description = "Spark barrier tasks, each on its shard of every batch (default: the cores of local[N], else 2)")
+    Integer workers;
+
     @Override
     public Integer call() throws Exception {
         if (limit != null && limit < 1) {
@@ -103,10 +116,19 @@ final class TrainCommand implements Callable<Integer> {
                     + train.classes() + " classes");
             return 1;
         }
+        int processes = sparkMaster == null ? 1 : workers != null ? workers : localCores(sparkMaster);
+        if (processes < 1 || accumulate < 1) {
+            err.println("netspec train: --workers and --accumulate must be at least 1");
+            return 1;
+        }
+        if (workers != null && sparkMaster == null) {
+            err.println("netspec train: --workers needs --spark MASTER");
+            return 1;
+        }
         Trainer.Config config;
         try {
             config = new Trainer.Config(epochs, batch, lr, optimizer, momentum, !noNesterov, weightDecay, labelSmoothing,
-                    warmup, augment ? new Dataset.Augment(2, true) : Dataset.Augment.NONE, seed);
+                    warmup, augment ? new Dataset.Augment(2, true) : Dataset.Augment.NONE, seed, processes * accumulate);
         } catch (IllegalArgumentException e) {
             err.println("netspec train: " + e.getMessage());
             return 1;
@@ -114,16 +136,45 @@ final class TrainCommand implements Callable<Integer> {
         spec.commandLine().getOut().printf("training %s (%,d parameters) on %s: %,d training and %,d test images%n",
                 net.name(), net.parameterCount(), train.name(), train.size(), sets.test().size());
         spec.commandLine().getOut().flush();
+        Trainer trainer = new Trainer(net, train, sets.test(), config, out, new PrintStream(System.err, true))
+                .classNames(sets.classNames());
+        SparkSupport.Session session = null;
         try {
-            new Trainer(net, train, sets.test(), config, out, new PrintStream(System.err, true))
-                    .classNames(sets.classNames()).run(resume);
+            if (sparkMaster != null) {
+                SparkSupport spark = sparkSupport();
+                if (spark == null) {
+                    err.println("netspec train: --spark needs the netspec-spark module and Apache Spark on the class"
+                            + " path (build it: mvn -q install -DskipTests; ./netspec then finds spark/target)");
+                    return 1;
+                }
+                ModelRecipe recipe = new ModelRecipe(target.specFile.toAbsolutePath().toString(), target.model,
+                        sets.shape(), seed);
+                session = spark.train(sparkMaster, processes, recipe, train, sets.test(), new PrintStream(System.err, true));
+                trainer.epochRunner(session);
+            }
+            trainer.run(resume);
         } catch (java.io.IOException | Trainer.Diverged e) {
             err.println("netspec train: " + e.getMessage());
             return 1;
+        } finally {
+            if (session != null) {
+                session.close();
+            }
         }
         plot(out.resolve(Trainer.CHECKPOINT), out.resolve(Trainer.METRICS), out.resolve("curves.png"));
         spec.commandLine().getOut().printf("wrote %s, %s and curves.png to %s%n", Trainer.CHECKPOINT, Trainer.METRICS, out);
         return 0;
+    }
+
+    /** The module netspec-spark, if it is on the class path. */
+    static SparkSupport sparkSupport() {
+        return java.util.ServiceLoader.load(SparkSupport.class).findFirst().orElse(null);
+    }
+
+    /** N of {@code local[N]} or {@code local[N,F]}; 2 for {@code local[*]} and cluster URLs (say --workers). */
+    static int localCores(String master) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("local\\[(\\d+)(,\\d+)?]").matcher(master);
+        return m.matches() ? Integer.parseInt(m.group(1)) : master.equals("local") ? 1 : 2;
     }
 
     /**

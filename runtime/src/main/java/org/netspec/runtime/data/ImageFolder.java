@@ -108,12 +108,25 @@ public final class ImageFolder {
         if (channels != 1 && channels != 3) {
             throw new DataException(file + ": a model with " + channels + " input channels takes no image (1 or 3)");
         }
-        return pixels(decode(file), channels, size);
+        return pixels(decode(file.toFile(), file.toString()), channels, size);
+    }
+
+    /** {@link #image(Path, int, int)} of an encoded image in memory (a Spark row's bytes); {@code name} names it in errors. */
+    public static byte[] image(byte[] encoded, String name, int channels, int size) throws DataException {
+        if (channels != 1 && channels != 3) {
+            throw new DataException(name + ": a model with " + channels + " input channels takes no image (1 or 3)");
+        }
+        return pixels(decode(new java.io.ByteArrayInputStream(encoded), name), channels, size);
     }
 
     private static BufferedImage decode(Path file) throws DataException {
+        return decode(file.toFile(), file.toString());
+    }
+
+    /** {@code source}: a file or a stream, as {@link ImageIO#createImageInputStream} takes them. */
+    private static BufferedImage decode(Object source, String file) throws DataException {
         BufferedImage image;
-        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+        try (ImageInputStream in = ImageIO.createImageInputStream(source)) {
             Iterator<ImageReader> readers = in == null ? java.util.Collections.emptyIterator() : ImageIO.getImageReaders(in);
             if (!readers.hasNext()) {
                 throw new DataException(file + ": not a readable JPEG or PNG image");

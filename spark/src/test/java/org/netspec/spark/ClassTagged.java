@@ -1,0 +1,57 @@
+package org.netspec.spark;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.Serializable;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.apache.spark.BarrierTaskContext;
+import org.apache.spark.api.java.JavaSparkContext;
+import scala.collection.Iterator;
+import scala.collection.JavaConverters;
+import scala.runtime.AbstractFunction1;
+
+/** A barrier stage whose tasks all-reduce a known array and return what they got. */
+final class ClassTagged {
+    private ClassTagged() {}
+
+    static void check(JavaSparkContext sc, int tasks, int length) {
+        List<float[]> results = sc.parallelize(IntStream.range(0, tasks).boxed().toList(), tasks).rdd().barrier()
+                .mapPartitions(new Sum(length), false, scala.reflect.ClassTag$.MODULE$.apply(float[].class)).toJavaRDD()
+                .collect();
+        assertThat(results).hasSize(tasks);
+        float expected = tasks * (tasks + 1) / 2f;
+        for (float[] r : results) {
+            for (int i = 0; i < length; i++) {
+                if (r[i] != expected * (i % 1000)) {
+                    throw new AssertionError("index " + i + ": " + r[i] + ", expected " + expected * (i % 1000));
+                }
+            }
+        }
+    }
+
+    static final class Sum extends AbstractFunction1<Iterator<Integer>, Iterator<float[]>> implements Serializable {
+        private final int length;
+
+        Sum(int length) {
+            this.length = length;
+        }
+
+        @Override
+        public Iterator<float[]> apply(Iterator<Integer> ignored) {
+            try (RingAllReduce ring = RingAllReduce.connect(BarrierTaskContext.get())) {
+                float[] values = new float[length];
+                for (int round = 0; round < 6; round++) { // a ring is used over and over
+                    for (int i = 0; i < length; i++) {
+                        values[i] = (i % 1000) * (ring.rank() + 1) * (round == 5 ? 1 : round + 7);
+                    }
+                    ring.allReduce(values);
+                }
+                ring.allReduce(new float[3]); // a second call on the same ring
+                return JavaConverters.asScalaIterator(List.of(values).iterator());
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+    }
+}
