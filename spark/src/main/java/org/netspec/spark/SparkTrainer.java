@@ -211,7 +211,7 @@ public final class SparkTrainer implements Trainer.EpochRunner, AutoCloseable {
         }
 
         @Override
-        public void allReduce(float[] values) {
+        public void allReduce(double[] values) {
             if (calls[0]++ == steps) {
                 throw new IllegalStateException("injected fault: worker " + rank() + " fails at step " + (steps + 1));
             }

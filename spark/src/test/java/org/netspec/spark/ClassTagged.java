@@ -16,12 +16,12 @@ final class ClassTagged {
     private ClassTagged() {}
 
     static void check(JavaSparkContext sc, int tasks, int length) {
-        List<float[]> results = sc.parallelize(IntStream.range(0, tasks).boxed().toList(), tasks).rdd().barrier()
-                .mapPartitions(new Sum(length), false, scala.reflect.ClassTag$.MODULE$.apply(float[].class)).toJavaRDD()
+        List<double[]> results = sc.parallelize(IntStream.range(0, tasks).boxed().toList(), tasks).rdd().barrier()
+                .mapPartitions(new Sum(length), false, scala.reflect.ClassTag$.MODULE$.apply(double[].class)).toJavaRDD()
                 .collect();
         assertThat(results).hasSize(tasks);
-        float expected = tasks * (tasks + 1) / 2f;
-        for (float[] r : results) {
+        double expected = tasks * (tasks + 1) / 2.0;
+        for (double[] r : results) {
             for (int i = 0; i < length; i++) {
                 if (r[i] != expected * (i % 1000)) {
                     throw new AssertionError("index " + i + ": " + r[i] + ", expected " + expected * (i % 1000));
@@ -30,7 +30,7 @@ final class ClassTagged {
         }
     }
 
-    static final class Sum extends AbstractFunction1<Iterator<Integer>, Iterator<float[]>> implements Serializable {
+    static final class Sum extends AbstractFunction1<Iterator<Integer>, Iterator<double[]>> implements Serializable {
         private final int length;
 
         Sum(int length) {
@@ -38,16 +38,16 @@ final class ClassTagged {
         }
 
         @Override
-        public Iterator<float[]> apply(Iterator<Integer> ignored) {
+        public Iterator<double[]> apply(Iterator<Integer> ignored) {
             try (RingAllReduce ring = RingAllReduce.connect(BarrierTaskContext.get())) {
-                float[] values = new float[length];
+                double[] values = new double[length];
                 for (int round = 0; round < 6; round++) { // a ring is used over and over
                     for (int i = 0; i < length; i++) {
                         values[i] = (i % 1000) * (ring.rank() + 1) * (round == 5 ? 1 : round + 7);
                     }
                     ring.allReduce(values);
                 }
-                ring.allReduce(new float[3]); // a second call on the same ring
+                ring.allReduce(new double[3]); // a second call on the same ring
                 return JavaConverters.asScalaIterator(List.of(values).iterator());
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);

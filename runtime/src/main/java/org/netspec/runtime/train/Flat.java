@@ -5,11 +5,11 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** One step's contribution as one float array for an all-reduce: gradients, statistics, loss and correct count. */
+/** One step's contribution as one float64 array for an all-reduce: gradients, statistics, loss and correct count. */
 final class Flat {
     private Flat() {}
 
-    static float[] pack(Map<String, INDArray> gradients, Map<String, INDArray> stats, double lossSum, long correct) {
+    static double[] pack(Map<String, INDArray> gradients, Map<String, INDArray> stats, double lossSum, long correct) {
         long n = 2;
         for (INDArray a : gradients.values()) {
             n += a.length();
@@ -20,7 +20,7 @@ final class Flat {
         if (n > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("a model of " + n + " values is too large for one all-reduce");
         }
-        float[] flat = new float[(int) n];
+        double[] flat = new double[(int) n];
         int at = 0;
         for (INDArray a : gradients.values()) {
             at = copyOut(a, flat, at);
@@ -28,13 +28,13 @@ final class Flat {
         for (INDArray a : stats.values()) {
             at = copyOut(a, flat, at);
         }
-        flat[at++] = (float) lossSum;
+        flat[at++] = lossSum;
         flat[at] = correct;
         return flat;
     }
 
     /** Writes the reduced values back into the maps' arrays; returns the loss sum and correct count. */
-    static double[] unpack(float[] flat, Map<String, INDArray> gradients, Map<String, INDArray> stats) {
+    static double[] unpack(double[] flat, Map<String, INDArray> gradients, Map<String, INDArray> stats) {
         int at = 0;
         for (INDArray a : gradients.values()) {
             at = copyIn(flat, at, a);
@@ -45,15 +45,15 @@ final class Flat {
         return new double[] {flat[at], flat[at + 1]};
     }
 
-    private static int copyOut(INDArray a, float[] flat, int at) {
-        float[] v = a.dup('c').castTo(DataType.FLOAT).data().asFloat();
+    private static int copyOut(INDArray a, double[] flat, int at) {
+        double[] v = a.dup('c').castTo(DataType.DOUBLE).data().asDouble();
         System.arraycopy(v, 0, flat, at, v.length);
         return at + v.length;
     }
 
-    private static int copyIn(float[] flat, int at, INDArray a) {
+    private static int copyIn(double[] flat, int at, INDArray a) {
         int n = (int) a.length();
-        float[] v = new float[n];
+        double[] v = new double[n];
         System.arraycopy(flat, at, v, 0, n);
         a.assign(Nd4j.create(v, a.shape(), 'c').castTo(a.dataType()));
         return at + n;

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
 import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
@@ -444,10 +445,11 @@ public final class Trainer {
         Map<String, INDArray> stats = model.parameters().state();
         Map<String, INDArray> before = new LinkedHashMap<>();
         stats.forEach((k, v) -> before.put(k, v.dup()));
+        // float64 sums of float32 terms: exact in all but rare cases, so independent of the order of addition
         Map<String, INDArray> gradSum = new LinkedHashMap<>();
-        params.forEach((k, v) -> gradSum.put(k, Nd4j.zeros(v.dataType(), v.shape())));
+        params.forEach((k, v) -> gradSum.put(k, Nd4j.zeros(DataType.DOUBLE, v.shape())));
         Map<String, INDArray> statSum = new LinkedHashMap<>();
-        stats.forEach((k, v) -> statSum.put(k, Nd4j.zeros(v.dataType(), v.shape())));
+        stats.forEach((k, v) -> statSum.put(k, Nd4j.zeros(DataType.DOUBLE, v.shape())));
         double lossSum = 0;
         long correct = 0;
         for (int k = world.rank(); k < shards; k += world.size()) {
@@ -460,23 +462,25 @@ public final class Trainer {
                 Model.Gradients g = model.gradients(batch.images(), batch.labels(), config.labelSmoothing(),
                         passSeed(step, k));
                 double weight = (double) shard.length / indices.length;
-                g.gradients().forEach((name, grad) -> gradSum.get(name).addi(grad.mul(weight)));
+                g.gradients().forEach((name, grad) -> gradSum.get(name).addi(grad.mul(weight).castTo(DataType.DOUBLE)));
                 lossSum += g.loss() * shard.length;
                 correct += Metrics.correct(g.logits(), batch.labels(), 1);
             }
             // an empty shard (a last batch smaller than the shards) leaves the statistics as they were
-            stats.forEach((name, v) -> statSum.get(name).addi(v.div(shards)));
+            stats.forEach((name, v) -> statSum.get(name).addi(v.div(shards).castTo(DataType.DOUBLE)));
         }
         if (world.size() > 1) {
-            float[] flat = Flat.pack(gradSum, statSum, lossSum, correct);
+            double[] flat = Flat.pack(gradSum, statSum, lossSum, correct);
             world.allReduce(flat);
             double[] scalars = Flat.unpack(flat, gradSum, statSum);
             lossSum = scalars[0];
             correct = Math.round(scalars[1]);
         }
         requireFinite(lossSum, epoch, b, step);
-        stats.forEach((name, v) -> v.assign(statSum.get(name)));
-        update(gradSum, lr);
+        stats.forEach((name, v) -> v.assign(statSum.get(name).castTo(v.dataType())));
+        Map<String, INDArray> gradients = new LinkedHashMap<>();
+        gradSum.forEach((name, sum) -> gradients.put(name, sum.castTo(params.get(name).dataType())));
+        update(gradients, lr);
         return new StepSums(lossSum, correct);
     }
 
@@ -550,7 +554,7 @@ public final class Trainer {
             top5 += Metrics.correct(logits, batch.labels(), Math.min(5, (int) logits.size(1)));
         }
         if (world.size() > 1) {
-            float[] sums = {(float) lossSum, top1, top5};
+            double[] sums = {lossSum, top1, top5};
             world.allReduce(sums);
             lossSum = sums[0];
             top1 = Math.round(sums[1]);

@@ -161,7 +161,7 @@ class AccumulationTest {
     static final class ThreadWorld {
         private final int size;
         private final CyclicBarrier barrier;
-        private float[] sum;
+        private double[] sum;
         private final List<String> digests = new ArrayList<>();
         final List<Long> verified = new ArrayList<>();
 
@@ -183,11 +183,11 @@ class AccumulationTest {
                 }
 
                 @Override
-                public void allReduce(float[] values) {
+                public void allReduce(double[] values) {
                     try {
                         synchronized (ThreadWorld.this) {
                             if (sum == null) {
-                                sum = new float[values.length];
+                                sum = new double[values.length];
                             }
                         }
                         barrier.await();
@@ -200,7 +200,9 @@ class AccumulationTest {
                             }
                             barrier.await();
                         }
-                        System.arraycopy(sum, 0, values, 0, values.length);
+                        for (int i = 0; i < values.length; i++) {
+                            values[i] = (float) sum[i];
+                        }
                         barrier.await();
                         if (rank == 0) {
                             sum = null;
