@@ -106,11 +106,12 @@ public final class SparkTrainer implements Trainer.EpochRunner, AutoCloseable {
             Result result = Result.read(results.get(0));
             trainer.restoreState(TensorState.read(result.state()));
             RingAllReduce.Traffic t = result.traffic();
+            long steps = (train.value().size() + trainer.config().batch() - 1) / trainer.config().batch();
             if (t.calls() > 0) {
                 log.printf(Locale.ROOT, "epoch %d on %d workers: %.2f MB sent per worker per step, %.1f ms per step in"
-                                + " the all-reduce, %.1f ms per step computing%n", epoch + 1, workers,
-                        t.bytesSent() / 1e6 / t.calls(), t.nanos() / 1e6 / t.calls(),
-                        (result.epoch().epoch().seconds() * 1e9 - t.nanos()) / 1e6 / t.calls());
+                                + " the all-reduce (waiting for the slowest worker included), %.1f ms per step"
+                                + " computing%n", epoch + 1, workers, t.bytesSent() / 1e6 / steps,
+                        t.nanos() / 1e6 / steps, (result.epoch().epoch().seconds() * 1e9 - t.nanos()) / 1e6 / steps);
             }
             return result.epoch();
         } finally {

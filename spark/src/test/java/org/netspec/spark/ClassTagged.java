@@ -47,6 +47,12 @@ final class ClassTagged {
                     }
                     ring.allReduce(values);
                 }
+                long sent = ring.traffic().bytesSent();
+                // per call: N - 1 chunks of partial sums as float64, N - 1 finished chunks as float32
+                double expected = 12.0 * (ring.size() - 1) * length / ring.size();
+                if (ring.size() > 1 && Math.abs(sent / 6.0 - expected) > 12 * ring.size()) {
+                    throw new AssertionError(sent / 6 + " bytes sent per call, expected about " + expected);
+                }
                 ring.allReduce(new double[3]); // a second call on the same ring
                 return JavaConverters.asScalaIterator(List.of(values).iterator());
             } catch (java.io.IOException e) {

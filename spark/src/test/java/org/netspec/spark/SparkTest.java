@@ -1,6 +1,7 @@
 package org.netspec.spark;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.awt.image.BufferedImage;
 import java.io.OutputStream;
@@ -198,6 +199,41 @@ class SparkTest {
         }
         double[] eval = Trainer.evaluate(model, images, 256);
         assertThat((double) right / images.size()).isEqualTo(eval[1]);
+    }
+
+    /** Rows of (image bytes, label) from Spark train like the images they encode. */
+    @Test
+    void rowsOfImagesAndLabelsAreATrainingSet() throws Exception {
+        Dataset source = FashionMnist.read(FashionMnist.embedded(), "train").limit(60);
+        Path folder = dir.resolve("rows");
+        for (int i = 0; i < source.size(); i++) {
+            BufferedImage png = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
+            for (int p = 0; p < 784; p++) {
+                png.getRaster().setSample(p % 28, p / 28, 0, source.pixels()[i * 784 + p] & 0xff);
+            }
+            Path file = folder.resolve("c" + source.labels()[i]).resolve(String.format("%04d.png", i));
+            Files.createDirectories(file.getParent());
+            ImageIO.write(png, "png", file.toFile());
+        }
+        org.apache.spark.sql.Dataset<Row> rows = spark.read().format("binaryFile").load(folder + "/*/*.png")
+                .withColumn("label", org.apache.spark.sql.functions.regexp_extract(
+                        org.apache.spark.sql.functions.col("path"), "/(c[0-9])/[0-9]+\\.png$", 1))
+                .withColumn("n", org.apache.spark.sql.functions.regexp_extract(
+                        org.apache.spark.sql.functions.col("path"), "([0-9]+)\\.png$", 1).cast("int"))
+                .orderBy("n");
+        SparkData.Split split = SparkData.fromRows(rows, rows.limit(10), "content", "label", 1, 28,
+                source.mean(), source.std());
+        assertThat(split.train().size()).isEqualTo(60);
+        assertThat(split.test().size()).isEqualTo(10);
+        assertThat(split.classNames()).isSorted().allMatch(n -> n.matches("c[0-9]"));
+        // ordered by example number: the same pixels and labels as the source
+        for (int i = 0; i < 60; i++) {
+            assertThat(split.classNames().get(split.train().labels()[i])).isEqualTo("c" + source.labels()[i]);
+        }
+        assertThat(split.train().pixels()).isEqualTo(source.pixels());
+        assertThatThrownBy(() -> SparkData.fromRows(rows.withColumn("label", org.apache.spark.sql.functions.lit(null)
+                .cast("string")), rows, "content", "label", 1, 28, source.mean(), source.std()))
+                .hasMessage("train row 1: no label");
     }
 
     private static void assertClose(Map<String, INDArray> actual, Map<String, INDArray> expected, double tolerance,

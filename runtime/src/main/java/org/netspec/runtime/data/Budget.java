@@ -21,7 +21,7 @@ final class Budget {
         return Math.min(ImageFolder.MAX_PIXELS, Runtime.getRuntime().maxMemory() / 32);
     }
 
-    static void check(Path file, long bytes) throws DataException {
+    static void check(Object file, long bytes) throws DataException {
         long limit = bytes();
         if (bytes > limit) {
             throw new DataException(file + ": " + String.format("%,d", bytes) + " bytes of data, more than the "
