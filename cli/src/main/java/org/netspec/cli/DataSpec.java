@@ -12,11 +12,17 @@ import org.netspec.runtime.data.ImageFolder;
 /** {@code --data fashion-mnist[:DIR] | cifar10:DIR | folder:DIR[:SIZE]}: a training and a test set. */
 public record DataSpec(Dataset train, Dataset test, List<String> classNames) {
 
-    public static DataSpec parse(String text, PrintWriter err) throws DataException {
+    /**
+     * Image folders decoded to {@code channels} x {@code size} x {@code size} (a {@code :SIZE} in the
+     * text wins); {@code adapted}: the user asked for that shape, which fixed-shape sets refuse.
+     */
+    public static DataSpec parse(String text, PrintWriter err, int channels, int size, boolean adapted)
+            throws DataException {
         String kind = text.contains(":") ? text.substring(0, text.indexOf(':')) : text;
         String rest = text.contains(":") ? text.substring(text.indexOf(':') + 1) : "";
         switch (kind) {
             case "fashion-mnist": {
+                refuseAdapting(adapted, "fashion-mnist images are 1x28x28");
                 Path dir = rest.isEmpty() ? FashionMnist.DEBIAN : Path.of(rest);
                 if (rest.isEmpty() && !FashionMnist.available(dir)) {
                     err.println("netspec: the full Fashion-MNIST is not installed (Debian: apt-get install"
@@ -26,6 +32,7 @@ public record DataSpec(Dataset train, Dataset test, List<String> classNames) {
                 return new DataSpec(FashionMnist.read(dir, "train"), FashionMnist.read(dir, "t10k"), FashionMnist.CLASSES);
             }
             case "cifar10":
+                refuseAdapting(adapted, "CIFAR-10 images are 3x32x32");
                 if (rest.isEmpty()) {
                     throw new DataException("cifar10 needs a folder: --data cifar10:DIR (the binary version's *.bin files)");
                 }
@@ -35,7 +42,6 @@ public record DataSpec(Dataset train, Dataset test, List<String> classNames) {
                 if (rest.isEmpty()) {
                     throw new DataException("folder needs a path: --data folder:DIR[:SIZE] with DIR/train and DIR/test");
                 }
-                int size = 64;
                 String dir = rest;
                 int colon = rest.lastIndexOf(':');
                 if (colon > 0 && rest.substring(colon + 1).matches("\\d+")) {
@@ -44,11 +50,17 @@ public record DataSpec(Dataset train, Dataset test, List<String> classNames) {
                 }
                 List<String> classes = ImageFolder.classFolders(Path.of(dir, "train")).stream()
                         .map(p -> p.getFileName().toString()).toList();
-                return new DataSpec(ImageFolder.read(Path.of(dir, "train"), size, classes),
-                        ImageFolder.read(Path.of(dir, "test"), size, classes), classes);
+                return new DataSpec(ImageFolder.read(Path.of(dir, "train"), channels, size, classes),
+                        ImageFolder.read(Path.of(dir, "test"), channels, size, classes), classes);
             }
             default:
                 throw new DataException("unknown data '" + kind + "'; use fashion-mnist[:DIR], cifar10:DIR or folder:DIR");
+        }
+    }
+
+    private static void refuseAdapting(boolean adapted, String why) throws DataException {
+        if (adapted) {
+            throw new DataException("--channels and --size adapt image folders; " + why);
         }
     }
 

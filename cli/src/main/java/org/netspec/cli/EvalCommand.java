@@ -29,24 +29,25 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--data", required = true, paramLabel = "DATA", description = "as for train")
     String data;
 
+    @Option(names = "--channels", paramLabel = "C",
+            description = "decode image folders to C channels (1: grey, 3: RGB; default: the model's)")
+    Integer channels;
+
+    @Option(names = "--size", paramLabel = "N", description = "scale image folders to NxN (default: the model's size)")
+    Integer size;
+
     @Option(names = "--json", description = "machine-readable output")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
-        DataSpec sets;
-        try {
-            sets = DataSpec.parse(data, err);
-        } catch (DataException e) {
-            err.println("netspec eval: " + e.getMessage());
+        ModelOptions.Fitted fitted = target.fit("eval", data, channels, size, 0, err);
+        if (fitted == null) {
             return 1;
         }
-        Model net;
-        net = target.load(sets.shape(), 0, err);
-        if (net == null) {
-            return 1;
-        }
+        DataSpec sets = fitted.sets();
+        Model net = fitted.net();
         if (!ModelOptions.loadWeights(net, weights, false, "eval", err)) {
             return 1;
         }

@@ -57,6 +57,50 @@ final class ModelOptions {
         return false;
     }
 
+    /** A model and the data it is trained or evaluated on. */
+    record Fitted(Model net, DataSpec sets) {}
+
+    /**
+     * The model and {@code data}, fitted to each other in the open: image folders are decoded to
+     * the model's channels and size (or {@code channels} / {@code size} when given); a fixed-shape
+     * data set (Fashion-MNIST, CIFAR-10) of another shape gets the model built for it, and a line on
+     * {@code err} says so with both shapes and parameter counts. Null after saying what is wrong.
+     */
+    Fitted fit(String command, String data, Integer channels, Integer size, long seed, PrintWriter err)
+            throws IOException {
+        Model declared = load(null, seed, err);
+        if (declared == null) {
+            return null;
+        }
+        org.netspec.runtime.model.Shape in = declared.inputShape();
+        if (in.rank() != 3) {
+            err.println("netspec " + command + ": " + declared.name() + " takes " + in + " inputs, not images");
+            return null;
+        }
+        int c = channels != null ? channels : in.channels();
+        int s = size != null ? size : in.height() == in.width() ? in.height() : 64;
+        DataSpec sets;
+        try {
+            sets = DataSpec.parse(data, err, c, s, channels != null || size != null);
+        } catch (org.netspec.runtime.data.DataException e) {
+            err.println("netspec " + command + ": " + e.getMessage());
+            return null;
+        }
+        if (java.util.Arrays.equals(sets.shape(), in.dims())) {
+            return new Fitted(declared, sets);
+        }
+        Model net = load(sets.shape(), seed, err);
+        if (net == null) {
+            return null;
+        }
+        String shape = String.join("x", java.util.Arrays.stream(sets.shape()).mapToObj(String::valueOf).toList());
+        err.printf("netspec %s: %s is declared for %s inputs and %s has %s images: building it for %s (%,d"
+                        + " parameters instead of %,d)%n", command, declared.name(), in, sets.train().name(), shape,
+                shape, net.parameterCount(), declared.parameterCount());
+        err.flush();
+        return new Fitted(net, sets);
+    }
+
     /** The model for inputs of shape C, H, W; null after printing the spec's diagnostics to {@code err}. */
     Model load(int[] shape, long seed, PrintWriter err) throws IOException {
         try {

@@ -35,6 +35,13 @@ final class TrainCommand implements Callable<Integer> {
             description = "fashion-mnist[:DIR], cifar10:DIR or folder:DIR[:SIZE] (DIR/train, DIR/test)")
     String data;
 
+    @Option(names = "--channels", paramLabel = "C",
+            description = "decode image folders to C channels (1: grey, 3: RGB; default: the model's)")
+    Integer channels;
+
+    @Option(names = "--size", paramLabel = "N", description = "scale image folders to NxN (default: the model's size)")
+    Integer size;
+
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "checkpoint, metrics.csv, curves.png")
     Path out;
 
@@ -98,19 +105,13 @@ final class TrainCommand implements Callable<Integer> {
             return 1;
         }
         PrintWriter err = spec.commandLine().getErr();
-        DataSpec sets;
-        try {
-            sets = DataSpec.parse(data, err);
-        } catch (DataException e) {
-            err.println("netspec train: " + e.getMessage());
+        ModelOptions.Fitted fitted = target.fit("train", data, channels, size, seed, err);
+        if (fitted == null) {
             return 1;
         }
+        DataSpec sets = fitted.sets();
         Dataset train = limit == null ? sets.train() : sets.train().limit(limit);
-        Model net;
-        net = target.load(sets.shape(), seed, err);
-        if (net == null) {
-            return 1;
-        }
+        Model net = fitted.net();
         if (net.outputShape().rank() != 1 || net.outputShape().channels() != train.classes()) {
             err.println("netspec train: " + net.name() + " outputs " + net.outputShape() + " but " + train.name() + " has "
                     + train.classes() + " classes");

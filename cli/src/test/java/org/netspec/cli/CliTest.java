@@ -157,9 +157,52 @@ class CliTest {
         Run resumed = run("train", "--spec", CIFAR, "--model", model, "--data", "fashion-mnist:" + embedded(), "--epochs", "2",
                 "--limit", "256", "--batch", "32", "--out", out.toString(), "--resume");
         assertThat(resumed.exit()).isEqualTo(1);
-        assertThat(resumed.err()).startsWith("netspec train: cannot resume from ")
+        assertThat(resumed.err()).contains("building it for 1x28x28 (5,142 parameters instead of 5,214)")
+                .contains("netspec train: cannot resume from ")
                 .contains("config.epochs: checkpoint '1', this run '2'")
                 .contains("config.batch: checkpoint '64', this run '32'").doesNotContain("internal error");
+    }
+
+    /**
+     * Image folders are decoded to the model's own channels and size; adapting them is explicit
+     * (--channels, --size), and a model built for another shape than its declared one is said so.
+     */
+    @Test
+    void imageFoldersTakeTheModelsShapeAndEveryRebuildIsAnnounced(@TempDir Path dir) throws Exception {
+        java.util.Random random = new java.util.Random(5);
+        for (String split : new String[] {"train", "test"}) {
+            for (String c : new String[] {"ants", "bees"}) {
+                Path folder = Files.createDirectories(dir.resolve("images").resolve(split).resolve(c));
+                for (int i = 0; i < (split.equals("train") ? 6 : 2); i++) {
+                    java.awt.image.BufferedImage png = new java.awt.image.BufferedImage(20, 20,
+                            java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+                    for (int p = 0; p < 400; p++) {
+                        png.getRaster().setSample(p % 20, p / 20, 0, random.nextInt(256));
+                    }
+                    javax.imageio.ImageIO.write(png, "png", folder.resolve(i + ".png").toFile());
+                }
+            }
+        }
+        String model = "CifarResNet(n: 1, filters: 4, classes: 2)";
+        String data = "folder:" + dir.resolve("images");
+        Run own = run("train", "--spec", CIFAR, "--model", model, "--data", data, "--batch", "4", "--out",
+                dir.resolve("own").toString());
+        assertThat(own.exit()).as(own.err()).isZero();
+        assertThat(own.err()).doesNotContain("building it for");
+        try (var in = org.netspec.runtime.io.SafeTensors.open(dir.resolve("own").resolve("checkpoint.safetensors"))) {
+            assertThat(in.metadata().get("network")).startsWith("input 3x32x32\n");
+            assertThat(in.metadata().get("data.class_names")).isEqualTo("ants\nbees");
+        }
+        Run grey = run("train", "--spec", CIFAR, "--model", model, "--data", data, "--channels", "1", "--size", "28",
+                "--batch", "4", "--out", dir.resolve("grey").toString());
+        assertThat(grey.exit()).as(grey.err()).isZero();
+        assertThat(grey.err()).containsPattern("netspec train: CommandLineModel is declared for 3x32x32 inputs and"
+                + " folder:train has 1x28x28 images: building it for 1x28x28 \\([0-9,]+ parameters instead of"
+                + " [0-9,]+\\)");
+        Run fixed = run("train", "--spec", CIFAR, "--model", "ResNet20", "--data", "fashion-mnist:" + embedded(),
+                "--channels", "3", "--out", dir.resolve("never").toString());
+        assertThat(fixed.exit()).isEqualTo(1);
+        assertThat(fixed.err()).contains("--channels and --size adapt image folders; fashion-mnist images are 1x28x28");
     }
 
     @Test

@@ -38,6 +38,18 @@ public final class ImageFolder {
      * the class folders must be exactly those, so that a label means the same class on both sides.
      */
     public static Dataset read(Path dir, int size, List<String> expected) throws DataException {
+        return read(dir, 3, size, expected);
+    }
+
+    /**
+     * The images of {@code dir} as {@code channels} (1: grey, 3: RGB) x {@code size} x {@code size},
+     * normalised with ImageNet's statistics (their mean over the channels for grey); with
+     * {@code expected}, the class folders must be exactly those.
+     */
+    public static Dataset read(Path dir, int channels, int size, List<String> expected) throws DataException {
+        if (channels != 1 && channels != 3) {
+            throw new DataException(dir + ": image folders give 1 (grey) or 3 (RGB) channels, not " + channels);
+        }
         List<Path> classes = classFolders(dir);
         List<String> names = classes.stream().map(p -> p.getFileName().toString()).toList();
         if (expected != null && !names.equals(expected)) {
@@ -64,20 +76,22 @@ public final class ImageFolder {
                 throw new DataException(classes.get(c) + ": class folder without .jpg, .jpeg or .png images");
             }
             for (Path f : files) {
-                images.add(load(f, size));
+                images.add(pixels(decode(f), channels, size));
                 labels.add(c);
             }
         }
         if (images.isEmpty()) {
             throw new DataException(dir + ": no .jpg, .jpeg or .png images in its class folders");
         }
-        int per = 3 * size * size;
+        int per = channels * size * size;
         byte[] pixels = new byte[images.size() * per];
         for (int i = 0; i < images.size(); i++) {
             System.arraycopy(images.get(i), 0, pixels, i * per, per);
         }
-        return new Dataset("folder:" + dir.getFileName(), 3, size, size, pixels,
-                labels.stream().mapToInt(Integer::intValue).toArray(), classes.size(), MEAN, STD);
+        float[] mean = channels == 3 ? MEAN : new float[] {(MEAN[0] + MEAN[1] + MEAN[2]) / 3};
+        float[] std = channels == 3 ? STD : new float[] {(STD[0] + STD[1] + STD[2]) / 3};
+        return new Dataset("folder:" + dir.getFileName(), channels, size, size, pixels,
+                labels.stream().mapToInt(Integer::intValue).toArray(), classes.size(), mean, std);
     }
 
     /** The class folders of {@code dir} in name order (hidden ones left out). */
@@ -93,10 +107,6 @@ public final class ImageFolder {
             throw new DataException(dir + ": no class folders (expected dir/<class>/<image>)");
         }
         return classes;
-    }
-
-    private static byte[] load(Path file, int size) throws DataException {
-        return pixels(decode(file), 3, size);
     }
 
     /**
