@@ -93,6 +93,7 @@ final class BenchCommand implements Callable<Integer> {
             ObjectNode node = new ObjectMapper().createObjectNode();
             node.put("model", net.name()).put("mode", train ? "train" : "eval").put("batch", batch).put("input", input).put("iterations", iterations)
                     .put("median_ms", round(median)).put("p90_ms", round(p90)).put("min_ms", round(ms[0]))
+                    .put("max_ms", round(ms[iterations - 1]))
                     .put("images_per_s", round(batch * 1000.0 / median)).put("threads", threads);
             long peak = peakResidentMb();
             if (peak > 0) {
@@ -106,8 +107,9 @@ final class BenchCommand implements Callable<Integer> {
             }
             spec.commandLine().getOut().println(node.toPrettyString());
         } else {
-            spec.commandLine().getOut().printf("%s%s, batch %d, %s: median %.1f ms, p90 %.1f ms, %.1f images/s (%d cores)%n",
-                    net.name(), train ? " training step" : "", batch, input, median, p90, batch * 1000.0 / median, threads);
+            spec.commandLine().getOut().printf("%s%s, batch %d, %s: median %.1f ms, p90 %.1f ms, min %.1f, max %.1f,"
+                            + " %.1f images/s (%d cores)%n", net.name(), train ? " training step" : "", batch, input,
+                    median, p90, ms[0], ms[iterations - 1], batch * 1000.0 / median, threads);
             spec.commandLine().getOut().printf("peak resident memory: %d MB%n", peakResidentMb());
             if (timing != null) {
                 printProfile(timing, spec.commandLine().getOut());

@@ -70,6 +70,10 @@ class CliTest {
         JsonNode json = new ObjectMapper().readTree(r.out());
         assertThat(json.get("mode").asText()).isEqualTo("train");
         assertThat(json.get("median_ms").asDouble()).isPositive();
+        // the spread shows: min <= median <= p90 <= max
+        assertThat(json.get("min_ms").asDouble()).isLessThanOrEqualTo(json.get("median_ms").asDouble());
+        assertThat(json.get("p90_ms").asDouble()).isLessThanOrEqualTo(json.get("max_ms").asDouble())
+                .isGreaterThanOrEqualTo(json.get("median_ms").asDouble());
         assertThat(json.get("peak_rss_mb").asLong()).isPositive();
         // forward ops and their backward steps, each timed
         assertThat(json.get("ms_per_pass_by_op").has("conv")).isTrue();
