@@ -23,7 +23,7 @@ final class CheckCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Program program = SpecFiles.load(files);
-        List<ModelGraph> graphs = program.ok() ? program.elaborateAll() : List.of();
+        List<ModelGraph> graphs = program.elaborateAll(); // sound models even when others have errors
         if (program.diagnostics().hasErrors()) {
             spec.commandLine().getErr().print(program.diagnostics().format());
             spec.commandLine().getErr().flush();

@@ -209,6 +209,30 @@ class CliTest {
         assertThat(fixed.err()).contains("--channels and --size adapt image folders; fashion-mnist images are 1x28x28");
     }
 
+    /** A name error in one network does not hide a shape error in another: one run, both. */
+    @Test
+    void nameErrorsDoNotHideShapeErrorsOfOtherModels(@TempDir Path dir) throws Exception {
+        Path spec = dir.resolve("two.net");
+        Files.writeString(spec, """
+                network Adder(filters: int) input 3x8x8 {
+                    y = x -> conv(filters, 3x3, padding: 1)
+                    return y + x
+                }
+
+                network Typo(filters: int) input 3x8x8 {
+                    return x -> conv(filterz, 3x3)
+                }
+
+                model Broken = Adder(filters: 8);
+                model AlsoBroken = Typo(filters: 4);
+                """);
+        Run r = run("check", spec.toString());
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).contains(spec + ":3:14: error[NS040]: cannot add `y` (8x8x8) and `x` (3x8x8)")
+                .contains(spec + ":7:22: error[NS020]: unknown name 'filterz'; did you mean 'filters'?")
+                .contains("2 errors");
+    }
+
     @Test
     void usageErrorsExitWith1AndNameTheOption() {
         Run r = run("export", "--spec", RESNET, "--model", "ResNet18");

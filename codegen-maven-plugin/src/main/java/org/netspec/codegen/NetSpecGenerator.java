@@ -31,10 +31,9 @@ public final class NetSpecGenerator {
     public static GenerationResult generate(Program program, List<Path> sorted) {
         List<GeneratedFile> files = new ArrayList<>();
         java.util.Map<String, org.netspec.dsl.ir.ModelGraph> graphs = new java.util.HashMap<>();
-        if (program.ok()) {
-            for (org.netspec.dsl.ir.ModelGraph g : program.elaborateAll()) {
-                graphs.put(g.model(), g);
-            }
+        // with errors elsewhere, the sound models are still elaborated: their shape errors show too
+        for (org.netspec.dsl.ir.ModelGraph g : program.elaborateAll()) {
+            graphs.put(g.model(), g);
         }
         if (program.ok()) {
             files.addAll(new JavaEmitter(program, graphs).emit());

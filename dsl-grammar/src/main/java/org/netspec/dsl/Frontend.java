@@ -67,14 +67,15 @@ public final class Frontend {
     private final Map<String, String> memory = new HashMap<>();
 
     private Program finish(List<Unit> roots) {
+        java.util.Set<org.netspec.dsl.syntax.Definition> sound = java.util.Set.of();
         if (!diagnostics.hasErrors()) {
-            Checker.check(new ArrayList<>(units.values()), imports, diagnostics);
+            sound = Checker.check(new ArrayList<>(units.values()), imports, diagnostics);
         }
         Types types = new Types();
         if (!diagnostics.hasErrors()) {
             TypePass.run(roots, types);
         }
-        return new Program(diagnostics, roots, types, diagnostics.hasErrors(), texts);
+        return new Program(diagnostics, roots, types, diagnostics.hasErrors(), texts, sound);
     }
 
     private Optional<Unit> loadFile(Path file, Pos requestedAt, boolean root) {

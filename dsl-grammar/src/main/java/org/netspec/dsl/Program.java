@@ -25,9 +25,12 @@ public final class Program {
     private final Types types;
     private final boolean failed;
     private final java.util.Map<String, String> sources;
+    /** Definitions free of errors, with all they use: elaborated even when others have errors. */
+    private final java.util.Set<Definition> sound;
 
     Program(Diagnostics diagnostics, List<Unit> roots, Types types, boolean failed,
-            java.util.Map<String, String> sources) {
+            java.util.Map<String, String> sources, java.util.Set<Definition> sound) {
+        this.sound = java.util.Set.copyOf(sound);
         this.diagnostics = diagnostics;
         this.roots = List.copyOf(roots);
         this.types = types;
@@ -75,12 +78,16 @@ public final class Program {
         return models;
     }
 
-    /** Elaborates every model of the root files at its declared input; models without one are skipped. */
+    /**
+     * Elaborates every model of the root files at its declared input; models without one are
+     * skipped. When some definitions have errors, the models that use none of them are still
+     * elaborated, so that one run reports their shape errors too.
+     */
     public List<ModelGraph> elaborateAll() {
         List<ModelGraph> graphs = new ArrayList<>();
         for (Unit unit : roots) {
             for (Definition def : unit.file().definitions()) {
-                if (def instanceof Definition.Model m) {
+                if (def instanceof Definition.Model m && (ok() || sound.contains(m))) {
                     Elaborator.elaborate(m.name(), unit, m.value(), m.input().map(s -> new Shape(s.dims())),
                             m.pos(), diagnostics, false).ifPresent(graphs::add);
                 }

@@ -31,16 +31,23 @@ public final class Checker {
 
     private record Ref(Unit.Owned target, Pos pos) {}
 
+    /** Definitions with an error of their own; the one being checked. */
+    private final Set<Definition> faulty = new HashSet<>();
+    private Definition current;
+
     private Checker(Diagnostics diagnostics) {
         this.diagnostics = diagnostics;
     }
 
     /**
-     * Fills each unit's visible definitions and reports what is wrong.
+     * Fills each unit's visible definitions and reports what is wrong. Returns the sound
+     * definitions: those without an error that use (directly or not) only sound ones — the models
+     * among them can still be elaborated, so that their shape errors show beside the name errors
+     * of others in the same run.
      *
      * @param imports for each unit, the units it imports directly, in import order
      */
-    public static void check(List<Unit> units, Map<Unit, List<Unit>> imports, Diagnostics diagnostics) {
+    public static Set<Definition> check(List<Unit> units, Map<Unit, List<Unit>> imports, Diagnostics diagnostics) {
         Checker checker = new Checker(diagnostics);
         for (Unit unit : units) {
             checker.declare(unit, imports.getOrDefault(unit, List.of()));
@@ -50,13 +57,35 @@ public final class Checker {
                 checker.definition(def, unit);
             }
         }
+        checker.current = null;
         checker.recursion();
+        Set<Definition> sound = new HashSet<>();
+        for (Definition def : checker.uses.keySet()) {
+            if (checker.sound(def, new HashSet<>())) {
+                sound.add(def);
+            }
+        }
+        return sound;
+    }
+
+    private boolean sound(Definition def, Set<Definition> seen) {
+        if (faulty.contains(def) || !seen.add(def)) {
+            return !faulty.contains(def);
+        }
+        for (Ref ref : uses.getOrDefault(def, List.of())) {
+            if (!sound(ref.target().def(), seen)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void declare(Unit unit, List<Unit> imported) {
         for (Definition def : unit.file().definitions()) {
             Unit.Owned first = unit.visible().get(def.name());
             if (first != null) {
+                faulty.add(def);
+                faulty.add(first.def());
                 error(Code.NS021, def.pos(), "'" + def.name() + "' is already defined at " + first.def().pos());
             } else if (isBuiltin(def.name())) {
                 error(Code.NS021, def.pos(), "'" + def.name() + "' is the name of a built-in op or function");
@@ -90,6 +119,7 @@ public final class Checker {
     private void definition(Definition def, Unit unit) {
         List<Ref> refs = new ArrayList<>();
         uses.put(def, refs);
+        current = def;
         Scope scope = new Scope(null, unit, refs);
         if (def instanceof Definition.Model m) {
             expr(m.value(), scope);
@@ -243,6 +273,7 @@ public final class Checker {
             if (at >= 0) {
                 List<String> cycle = new ArrayList<>(path.subList(at, path.size()).stream().map(Definition::name).toList());
                 cycle.add(target.name());
+                faulty.addAll(path.subList(at, path.size()));
                 error(Code.NS025, ref.pos(), target.name() + " uses itself: " + String.join(" -> ", cycle));
             } else {
                 visit(target, path, done);
@@ -253,6 +284,9 @@ public final class Checker {
     }
 
     private void error(Code code, Pos pos, String message) {
+        if (current != null) {
+            faulty.add(current);
+        }
         diagnostics.error(code, pos, message);
     }
 
