@@ -243,6 +243,29 @@ public final class Trainer {
                 stepsPerEpoch * config.epochs());
     }
 
+    /** A step's running figures within its epoch (means over the epoch's steps so far). */
+    public record Step(int epoch, long step, long stepsPerEpoch, double loss, double accuracy, double imagesPerSecond,
+                       double learningRate) {}
+
+    /**
+     * Follows a run: {@link #step} after every training step (on this process; with a cluster's
+     * {@link EpochRunner} the steps happen elsewhere and only epochs are seen), {@link #epoch} after
+     * every epoch, once its checkpoint and metrics are written.
+     */
+    public interface Listener {
+        default void step(Step step) {}
+
+        default void epoch(Epoch epoch) {}
+    }
+
+    private final List<Listener> listeners = new ArrayList<>();
+
+    /** Adds a listener: progress bars, metrics to a tracking server, early stopping by throwing. */
+    public Trainer listener(Listener listener) {
+        listeners.add(java.util.Objects.requireNonNull(listener));
+        return this;
+    }
+
     /** One epoch's figures and its rows of {@link #INTERVALS_HEADER} (without the header). */
     public record EpochResult(Epoch epoch, List<String> intervals) implements java.io.Serializable {}
 
@@ -345,6 +368,7 @@ public final class Trainer {
                 TrainingCheckpoint.save(out.resolve(CHECKPOINT), model, optimizer, identity, epoch + 1, csv,
                         String.join("\n", intervals) + "\n");
                 writeAtomically(out.resolve(METRICS), csv);
+                listeners.forEach(l -> l.epoch(e));
                 progress.printf(Locale.ROOT, "epoch %d/%d: loss %.4f, train accuracy %.2f%%, test loss %.4f, top-1 %.2f%%,"
                                 + " top-5 %.2f%%, %.0f images/s, %.0f s%n", e.epoch(), config.epochs(), e.trainLoss(),
                         100 * e.trainAccuracy(), e.testLoss(), 100 * e.top1(), 100 * e.top5(), e.imagesPerSecond(),
@@ -409,6 +433,11 @@ public final class Trainer {
             if (world.rank() == 0) {
                 double elapsed = (System.nanoTime() - started) / 1e9;
                 bar(epoch + 1, b + 1, lossSum / seen, (double) correct / seen, seen / elapsed);
+                if (!listeners.isEmpty()) {
+                    Step s = new Step(epoch + 1, b + 1, stepsPerEpoch, lossSum / seen, (double) correct / seen,
+                            seen / elapsed, lr);
+                    listeners.forEach(l -> l.step(s));
+                }
             }
         }
         if (TERMINAL && world.rank() == 0) {
