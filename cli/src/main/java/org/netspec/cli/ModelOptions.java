@@ -3,6 +3,7 @@ package org.netspec.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import org.netspec.runtime.model.Model;
 import picocli.CommandLine.Option;
 
@@ -14,6 +15,51 @@ final class ModelOptions {
     @Option(names = "--model", required = true, paramLabel = "MODEL",
             description = "model name, or a call such as 'ResNet(block: BasicBlock, stages: [2, 2, 2, 2])'")
     String model;
+
+    @Option(names = "--classes", paramLabel = "N",
+            description = "the model with N classes (its network's `classes` parameter), e.g. for weights trained"
+                    + " on another data set")
+    Integer classes;
+
+    /**
+     * {@code --model}, with {@code classes: N} added to its call when {@code --classes} is given: a
+     * model name stands for the call that defines it. Null after saying why it cannot be done.
+     */
+    String modelCall(PrintWriter err) {
+        if (classes == null) {
+            return model;
+        }
+        if (classes < 1) {
+            err.println("netspec: --classes must be at least 1, got " + classes);
+            return null;
+        }
+        String name = model.strip();
+        String call = name;
+        if (name.matches("[A-Za-z_][A-Za-z_0-9]*")) {
+            org.netspec.dsl.Program program = org.netspec.dsl.Frontend.load(List.of(specFile),
+                    ModelOptions.class.getClassLoader());
+            var found = program.models().stream().filter(m -> m.name().equals(name)).findFirst();
+            if (found.isEmpty()) {
+                return model; // the loader names what is wrong
+            }
+            if (!(found.get().value() instanceof org.netspec.dsl.syntax.Expr.Call)) {
+                err.println("netspec: --classes needs a model defined as a call, and " + name + " is "
+                        + org.netspec.dsl.syntax.PrettyPrinter.print(found.get().value()));
+                return null;
+            }
+            call = org.netspec.dsl.syntax.PrettyPrinter.print(found.get().value());
+        }
+        if (call.matches("(?s).*[(,]\\s*classes\\s*:.*")) {
+            err.println("netspec: --classes " + classes + " and a model call that sets classes itself: " + call);
+            return null;
+        }
+        if (!call.endsWith(")")) {
+            err.println("netspec: --classes needs a model call such as 'ResNet(...)', not '" + call + "'");
+            return null;
+        }
+        String inner = call.substring(call.indexOf('(') + 1, call.length() - 1).strip();
+        return call.substring(0, call.length() - 1) + (inner.isEmpty() ? "" : ", ") + "classes: " + classes + ")";
+    }
 
     /** Whether {@code output}'s folder exists and is writable, checked before any work; false after saying why not. */
     static boolean canWrite(Path output, String command, PrintWriter err) {
@@ -103,8 +149,12 @@ final class ModelOptions {
 
     /** The model for inputs of shape C, H, W; null after printing the spec's diagnostics to {@code err}. */
     Model load(int[] shape, long seed, PrintWriter err) throws IOException {
+        String call = modelCall(err);
+        if (call == null) {
+            return null;
+        }
         try {
-            return ModelLoader.load(specFile, model, shape, seed);
+            return ModelLoader.load(specFile, call, shape, seed);
         } catch (ModelLoader.SpecException e) {
             err.print(e.getMessage());
             err.flush();

@@ -148,8 +148,8 @@ final class TrainCommand implements Callable<Integer> {
                             + " path (build it: mvn -q install -DskipTests; ./netspec then finds spark/target)");
                     return 1;
                 }
-                ModelRecipe recipe = new ModelRecipe(target.specFile.toAbsolutePath().toString(), target.model,
-                        sets.shape(), seed);
+                ModelRecipe recipe = new ModelRecipe(target.specFile.toAbsolutePath().toString(),
+                        target.modelCall(err), sets.shape(), seed);
                 session = spark.train(sparkMaster, processes, recipe, train, sets.test(), new PrintStream(System.err, true));
                 trainer.epochRunner(session);
             }

@@ -252,6 +252,24 @@ class CliTest {
         assertThat(r.err()).contains("/nonexistent/data_batch_1.bin: cannot read");
     }
 
+    /** --classes N changes the model's class count, by name or by call, and refuses a call that sets it already. */
+    @Test
+    void classesGivesTheModelAnotherClassCount(@TempDir Path dir) throws Exception {
+        Path input = dir.resolve("x.safetensors");
+        org.netspec.runtime.io.SafeTensors.write(input, java.util.Map.of("x", org.nd4j.linalg.factory.Nd4j.rand(
+                org.nd4j.linalg.api.buffer.DataType.FLOAT, 2, 1, 28, 28)), java.util.Map.of());
+        for (String model : new String[] {"ResNet20", "CifarResNet(n: 1, filters: 4)"}) {
+            Run r = run("infer", "--spec", CIFAR, "--model", model, "--classes", "7", "--input", input.toString(),
+                    "--output", dir.resolve("out.safetensors").toString());
+            assertThat(r.exit()).as(r.err()).isZero();
+            assertThat(r.out()).contains("wrote logits [2, 7]");
+        }
+        Run twice = run("infer", "--spec", CIFAR, "--model", "CifarResNet(n: 1, classes: 3)", "--classes", "7",
+                "--input", input.toString(), "--output", dir.resolve("never.safetensors").toString());
+        assertThat(twice.exit()).isEqualTo(1);
+        assertThat(twice.err()).contains("--classes 7 and a model call that sets classes itself");
+    }
+
     /** A refused input found while running (non-finite values) is the user's mistake: exit 1, no trace. */
     @Test
     void inferRefusesANonFiniteInputWithExit1(@TempDir Path dir) throws Exception {
