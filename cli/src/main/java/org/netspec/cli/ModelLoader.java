@@ -78,12 +78,7 @@ final class ModelLoader {
             }
             String pkg = packageOf(program, name);
             Class<?> type = loader.loadClass(pkg.isEmpty() ? name : pkg + "." + name);
-            Object builder = type.getMethod("builder").invoke(null);
-            if (input != null) {
-                builder = builder.getClass().getMethod("inputShape", int[].class).invoke(builder, (Object) input);
-            }
-            builder = builder.getClass().getMethod("seed", long.class).invoke(builder, seed);
-            return (Model) builder.getClass().getMethod("build").invoke(builder);
+            return org.netspec.runtime.model.Generated.build(type, input, seed);
         } catch (ReflectiveOperationException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             if (cause instanceof IllegalArgumentException) {

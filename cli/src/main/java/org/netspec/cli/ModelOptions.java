@@ -7,14 +7,19 @@ import java.util.List;
 import org.netspec.runtime.model.Model;
 import picocli.CommandLine.Option;
 
-/** {@code --spec FILE --model MODEL}, shared by the commands that run a model. */
-final class ModelOptions {
+/** {@code --spec FILE --model MODEL [--classes N]}, shared by the commands that run a model (a picocli mixin). */
+public final class ModelOptions {
     @Option(names = "--spec", required = true, paramLabel = "FILE", description = "spec file (.net)")
     Path specFile;
 
     @Option(names = "--model", required = true, paramLabel = "MODEL",
             description = "model name, or a call such as 'ResNet(block: BasicBlock, stages: [2, 2, 2, 2])'")
     String model;
+
+    /** The spec file. */
+    public Path spec() {
+        return specFile;
+    }
 
     @Option(names = "--classes", paramLabel = "N",
             description = "the model with N classes (its network's `classes` parameter), e.g. for weights trained"
@@ -25,7 +30,7 @@ final class ModelOptions {
      * {@code --model}, with {@code classes: N} added to its call when {@code --classes} is given: a
      * model name stands for the call that defines it. Null after saying why it cannot be done.
      */
-    String modelCall(PrintWriter err) {
+    public String modelCall(PrintWriter err) {
         if (classes == null) {
             return model;
         }

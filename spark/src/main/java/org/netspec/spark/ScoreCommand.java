@@ -8,10 +8,12 @@ import java.util.concurrent.Callable;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.netspec.cli.ModelOptions;
 import org.netspec.cli.ModelRecipe;
 import org.netspec.cli.TrainingData;
 import org.netspec.runtime.InputException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -28,11 +30,9 @@ final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--spark", required = true, paramLabel = "MASTER", description = "local[N] or a cluster URL")
     String master;
 
-    @Option(names = "--spec", required = true, paramLabel = "FILE", description = "spec file (.net), readable on every executor")
-    Path specFile;
-
-    @Option(names = "--model", required = true, paramLabel = "MODEL", description = "model name or call")
-    String model;
+    /** --spec (readable on every executor), --model, --classes: as the other commands take them. */
+    @Mixin
+    ModelOptions target;
 
     @Option(names = "--weights", required = true, paramLabel = "CKPT", description = "a checkpoint written by train")
     Path weights;
@@ -63,7 +63,11 @@ final class ScoreCommand implements Callable<Integer> {
             err.println("netspec score: " + e.getMessage());
             return 1;
         }
-        ModelRecipe recipe = new ModelRecipe(specFile.toAbsolutePath().toString(), model, data.input(), 0);
+        String call = target.modelCall(err);
+        if (call == null) {
+            return 1;
+        }
+        ModelRecipe recipe = new ModelRecipe(target.spec().toAbsolutePath().toString(), call, data.input(), 0);
         try {
             recipe.build(); // the spec's errors here, once, not in every task
         } catch (IllegalArgumentException e) {
