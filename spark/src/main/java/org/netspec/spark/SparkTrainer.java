@@ -59,6 +59,12 @@ public final class SparkTrainer implements Trainer.EpochRunner, AutoCloseable {
         if (workers < 1) {
             throw new IllegalArgumentException("at least one worker, got " + workers);
         }
+        // A barrier stage needs a slot per task at once; Spark would retry for minutes before saying so.
+        if (sc.master().startsWith("local") && workers > sc.defaultParallelism()) {
+            throw new org.netspec.runtime.InputException(workers + " workers need " + workers + " task slots at once,"
+                    + " and " + sc.master() + " has " + sc.defaultParallelism() + ": use local[" + workers
+                    + "] or fewer workers");
+        }
         this.sc = sc;
         this.workers = workers;
         this.factory = factory;

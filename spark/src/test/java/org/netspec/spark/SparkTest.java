@@ -135,6 +135,13 @@ class SparkTest {
     }
 
     @Test
+    void moreWorkersThanSlotsIsRefusedAtOnce() throws Exception {
+        assertThatThrownBy(() -> new SparkTrainer(sc, 5, RESNET20, train(), test(), QUIET))
+                .isInstanceOf(org.netspec.runtime.InputException.class)
+                .hasMessage("5 workers need 5 task slots at once, and local[4,2] has 4: use local[5] or fewer workers");
+    }
+
+    @Test
     void aFailedWorkerIsRetriedAndTheRunEndsAsAnUnbrokenOne() throws Exception {
         Model unbroken = onSpark(2, null, dir.resolve("unbroken"));
         int failedBefore = FAILED_TASKS.get();
