@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.netspec.runtime.data.DataException;
 import org.netspec.runtime.model.Model;
 import org.netspec.runtime.train.Trainer;
 import picocli.CommandLine.Command;

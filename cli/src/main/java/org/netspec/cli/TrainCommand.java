@@ -11,7 +11,6 @@ import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.markers.SeriesMarkers;
-import org.netspec.runtime.data.DataException;
 import org.netspec.runtime.data.Dataset;
 import org.netspec.runtime.model.Model;
 import org.netspec.runtime.train.Trainer;

@@ -20,7 +20,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.netspec.runtime.data.Dataset;
 import org.netspec.runtime.io.AtomicFiles;
-import org.netspec.runtime.io.SafeTensors;
 import org.netspec.runtime.model.Mode;
 import org.netspec.runtime.model.Model;
 
