@@ -9,6 +9,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.netspec.runtime.model.Model;
 import org.netspec.runtime.model.Profile;
+import org.netspec.runtime.train.Sgd;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -17,7 +18,8 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = {"Time evaluation forward passes of a model on random input after warm-up;",
-                "with --train, training steps (forward in training mode, loss, backward).",
+                "with --train, training steps (forward in training mode, loss, backward, and",
+                "an SGD update with Nesterov momentum 0.9, as a training run takes).",
                 "For the published figures use the JMH benchmarks; this is a quick look."})
 final class BenchCommand implements Callable<Integer> {
     @Spec
@@ -41,7 +43,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "machine-readable output")
     boolean json;
 
-    @Option(names = "--train", description = "time training steps (forward, softmax cross-entropy, backward) instead")
+    @Option(names = "--train", description = "time training steps (forward, softmax cross-entropy, backward, SGD update) instead")
     boolean train;
 
     @Option(names = "--profile", description = "also time each layer and op kind over the iterations (separate passes)")
@@ -118,9 +120,19 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The update of a training step, as `netspec train` makes it by default (its state kept across steps). */
+    private final Sgd sgd = new Sgd(0.9, true, 0, false);
+
     private void pass(Model net, INDArray nchw, INDArray nhwc, INDArray labels, Profile timing) {
         if (train) {
-            net.gradients(nhwc, labels, 0, timing);
+            Model.Gradients g = net.gradients(nhwc, labels, 0, timing);
+            long start = System.nanoTime();
+            sgd.step(net.parameters().parameters(), g.gradients(), 0.01);
+            net.parameters().touch();
+            if (timing != null) {
+                timing.add("sgd update", "sgd update", System.nanoTime() - start);
+            }
+            g.gradients().values().forEach(INDArray::close);
         } else if (timing != null) {
             net.predict(nchw, timing);
         } else {

@@ -36,6 +36,9 @@ public abstract class Model {
             .policyAllocation(AllocationPolicy.OVERALLOCATE).overallocationLimit(0.2)
             .policyLearning(LearningPolicy.FIRST_LOOP).build();
 
+    /** Activation-gradient buffers of this thread's backward passes, reused from step to step. */
+    private final ThreadLocal<GradientBuffers> gradientBuffers = ThreadLocal.withInitial(GradientBuffers::new);
+
     private final String name;
     private final Shape input;
     private final Parameters parameters;
@@ -198,10 +201,15 @@ public abstract class Model {
             INDArray logits = network.forward(nhwc, ctx);
             org.netspec.runtime.loss.SoftmaxCrossEntropy.Result loss =
                     org.netspec.runtime.loss.SoftmaxCrossEntropy.of(logits, labels, labelSmoothing);
-            Map<String, INDArray> grads = tape.backward(logits, loss.gradient());
+            Map<String, INDArray> grads = tape.backward(logits, loss.gradient(), gradientBuffers.get());
             grads.replaceAll((k, v) -> v.detach());
             return new Gradients(loss.loss(), logits.detach(), grads);
         }
+    }
+
+    /** Bytes of this thread's activation-gradient buffers: the most any backward pass held at once. */
+    long gradientBufferBytes() {
+        return gradientBuffers.get().allocatedBytes();
     }
 
     /** The NetSpec layout of an NCHW batch, checked against the model's input shape. */

@@ -34,7 +34,8 @@ public final class Profile {
     private final Map<String, Entry> layers = new LinkedHashMap<>();
     private final Map<String, Entry> ops = new LinkedHashMap<>();
 
-    void add(String layer, String op, long nanos) {
+    /** Adds {@code nanos} spent in {@code layer}, an op of kind {@code op} (also for work outside a pass, such as an update). */
+    public void add(String layer, String op, long nanos) {
         for (Entry e : new Entry[] {layers.computeIfAbsent(layer, k -> new Entry(op)), ops.computeIfAbsent(op, Entry::new)}) {
             e.nanos += nanos;
             e.calls++;

@@ -5,7 +5,13 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
+import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Reverse-mode record of one training forward pass. Each op that runs in a training
@@ -63,30 +69,83 @@ public final class Tape {
      * returns the gradient of every parameter that took part, by checkpoint name.
      */
     public Map<String, INDArray> backward(INDArray output, INDArray gradOutput) {
+        return backward(output, gradOutput, new GradientBuffers());
+    }
+
+    /**
+     * Each step runs in a scratch workspace that is emptied as soon as the step has run: what an
+     * op computes on the way (re-laid-out weights, masks, partial sums) is gone before the next
+     * step. The gradients that outlive the step live in {@code buffers} until the step of the
+     * value they belong to has read them; parameter gradients are moved out of any workspace.
+     */
+    Map<String, INDArray> backward(INDArray output, INDArray gradOutput, GradientBuffers buffers) {
         Map<INDArray, INDArray> grads = new IdentityHashMap<>();
-        grads.put(output, gradOutput);
+        grads.put(output, buffers.copy(gradOutput));
         Map<String, INDArray> parameterGradients = new LinkedHashMap<>();
+        java.util.Set<INDArray> kept = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         for (int i = steps.size() - 1; i >= 0; i--) {
             Step step = steps.remove(i);
             INDArray g = grads.remove(step.output());
             if (g == null) {
                 continue; // this value did not reach the loss
             }
-            long start = profile == null ? 0 : System.nanoTime();
-            INDArray[] inputGrads = step.backward().apply(g, parameterGradients);
-            if (profile != null) {
-                profile.add(step.op() + " backward", step.op() + " backward", System.nanoTime() - start);
-            }
-            for (int k = 0; k < step.inputs().length; k++) {
-                if (inputGrads[k] == null) {
-                    continue;
+            boolean moved = false;
+            try (MemoryWorkspace scratch = Nd4j.getWorkspaceManager().getAndActivateWorkspace(SCRATCH, "netspec-backward")) {
+                long start = profile == null ? 0 : System.nanoTime();
+                INDArray[] inputGrads = step.backward().apply(g, parameterGradients);
+                if (profile != null) {
+                    profile.add(step.op() + " backward", step.op() + " backward", System.nanoTime() - start);
                 }
-                INDArray previous = grads.get(step.inputs()[k]);
-                grads.put(step.inputs()[k], previous == null ? inputGrads[k] : previous.add(inputGrads[k]));
+                for (int k = 0; k < step.inputs().length; k++) {
+                    INDArray r = inputGrads[k];
+                    if (r == null) {
+                        continue;
+                    }
+                    if (r == g && !moved) {
+                        moved = true; // passed through unchanged (an add): g becomes the input's gradient
+                    } else if (buffers.owns(r) || GradientBuffers.overlap(r, g)) {
+                        r = buffers.copy(r); // g again, or a view of it: one owner per buffer
+                    } else {
+                        r = buffers.adopt(r);
+                    }
+                    INDArray previous = grads.get(step.inputs()[k]);
+                    if (previous == null) {
+                        grads.put(step.inputs()[k], r);
+                    } else {
+                        previous.addi(r);
+                        buffers.release(r);
+                    }
+                }
+                for (Map.Entry<String, INDArray> e : parameterGradients.entrySet()) {
+                    INDArray v = e.getValue();
+                    if (!kept.contains(v)) {
+                        // out of the scratch workspace, and never one of the buffers that go back to the pool
+                        INDArray detached = v.isAttached() ? v.detach() : detachedCopy(v);
+                        e.setValue(detached);
+                        kept.add(detached);
+                    }
+                }
+            }
+            if (!moved) {
+                buffers.release(g);
             }
         }
         return parameterGradients;
     }
+
+    private static INDArray detachedCopy(INDArray v) {
+        try (var ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            return v.dup();
+        }
+    }
+
+    /**
+     * A step's temporaries: learnt from the first steps, grown when a later step needs more
+     * (spilled allocations are freed when the step ends).
+     */
+    private static final WorkspaceConfiguration SCRATCH = WorkspaceConfiguration.builder()
+            .policyAllocation(AllocationPolicy.OVERALLOCATE).overallocationLimit(0.2)
+            .policyLearning(LearningPolicy.FIRST_LOOP).policySpill(SpillPolicy.REALLOCATE).build();
 
     /** Whether {@code x} came from outside the recorded ops (the network input): no gradient flows to it. */
     boolean isLeaf(INDArray x) {
