@@ -38,8 +38,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Batch norm with batch statistics through oneDNN, forward and backward, on NHWC float32 (or
- * N x C) batches of one size: one pass computes mean and biased variance and normalises; backward
+ * Batch norm with batch statistics through oneDNN, forward and backward, on float32 batches of one
+ * size and layout (NHWC, a layout a convolution chose, or N x C): one pass computes mean and biased variance and normalises; backward
  * gives the input's, scale's and shift's gradients. Running statistics are the caller's.
  */
 public final class BatchNormTraining {
@@ -56,15 +56,15 @@ public final class BatchNormTraining {
     private final long workspaceBytes;
 
     /**
-     * For batches of {@code shape}: [N, H, W, C] or [N, C]; with {@code fusedRelu} the output is
+     * For batches of {@code shape}: [N, H, W, C] (in {@code layout}; null: NHWC) or [N, C]; with {@code fusedRelu} the output is
      * rectified in the same pass, and backward masks the gradient with what forward kept.
      */
-    public BatchNormTraining(long[] shape, float epsilon, boolean fusedRelu) {
+    public BatchNormTraining(long[] shape, Layout layout, float epsilon, boolean fusedRelu) {
         this.fusedRelu = fusedRelu;
         long c = shape[shape.length - 1];
-        this.data = shape.length == 4
-                ? Dnnl.desc(new long[] {shape[0], c, shape[1], shape[2]}, dnnl_nhwc)
-                : Dnnl.desc(new long[] {shape[0], c}, dnnl_nc);
+        this.data = shape.length == 2 ? Dnnl.desc(new long[] {shape[0], c}, dnnl_nc)
+                : layout != null ? layout.md
+                : Dnnl.desc(new long[] {shape[0], c, shape[1], shape[2]}, dnnl_nhwc);
         this.channels = Dnnl.desc(new long[] {c}, dnnl_x);
         this.scaleShift = Dnnl.desc(new long[] {2, c}, dnnl_nc);
         int flags = dnnl_use_scaleshift | (fusedRelu ? dnnl_fuse_norm_relu : 0);
@@ -119,11 +119,10 @@ public final class BatchNormTraining {
 
     /**
      * Gradients {input, scale, shift} from the forward's input, statistics, workspace (null when
-     * not fused) and the output's gradient.
+     * not fused) and the output's gradient; the input's is written into {@code gradIn}.
      */
     public INDArray[] backward(INDArray x, INDArray gradOut, INDArray gamma, INDArray mean, INDArray var,
-                               INDArray workspace) {
-        INDArray gradIn = Nd4j.createUninitialized(DataType.FLOAT, x.shape(), 'c');
+                               INDArray workspace, INDArray gradIn) {
         long c = x.size(x.rank() - 1);
         // backward reads only the scale row; the shift row is there for the layout
         INDArray weights = Nd4j.vstack(gamma.reshape(1, c), gamma.reshape(1, c)).castTo(DataType.FLOAT);

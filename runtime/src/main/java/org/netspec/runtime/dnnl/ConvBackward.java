@@ -32,7 +32,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The two backward convolutions of a training {@link ConvForward}: the gradient of the input
- * (from the weights) and of the weights and bias (from the input), NHWC gradients in and out,
+ * (from the weights) and of the weights and bias (from the input), gradients in the forward's layouts,
  * weight gradients returned in PyTorch's [out, in / groups, kh, kw] layout.
  */
 public final class ConvBackward {
@@ -55,8 +55,8 @@ public final class ConvBackward {
         this.geometry = g;
         this.hasBias = hasBias;
         long batch = forward.batch();
-        this.src = g.src(batch);
-        this.dst = g.dst(batch);
+        this.src = forward.srcLayout().md;
+        this.dst = forward.dstLayout().md;
         this.bias = hasBias ? g.bias() : null;
         dnnl_memory_desc_t anyWeights = Dnnl.desc(g.weightDims(), dnnl_format_tag_any);
         dnnl_primitive_attr attr = new dnnl_primitive_attr();
@@ -90,9 +90,11 @@ public final class ConvBackward {
         return Dnnl.reorder(ConvForward.dense(weightsOihw), geometry.userWeights(), dataWeights, false);
     }
 
-    /** The gradient of the NHWC input, given the output's gradient and {@link #prepare}d weights. */
-    public INDArray gradInput(INDArray gradOut, INDArray preparedWeights) {
-        INDArray gradIn = Nd4j.createUninitialized(DataType.FLOAT, gradOut.size(0), geometry.inH(), geometry.inW(), geometry.inC());
+    /**
+     * The gradient of the input, written into {@code gradIn} (the input's shape and layout), given
+     * the output's gradient and {@link #prepare}d weights.
+     */
+    public INDArray gradInput(INDArray gradOut, INDArray preparedWeights, INDArray gradIn) {
         Dnnl.Memory dd = Dnnl.wrap(dst, ConvForward.dense(gradOut));
         Dnnl.Memory w = Dnnl.wrap(dataWeights, preparedWeights);
         Dnnl.Memory ds = Dnnl.wrap(src, gradIn);

@@ -20,7 +20,10 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_destroy;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_set_post_ops;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_set_scratchpad_mode;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_create;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_destroy;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_query_md;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_query_dst_md;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_query_src_md;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_query_weights_md;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_scratchpad_mode_user;
 
@@ -36,8 +39,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * A oneDNN forward convolution for one geometry and batch size, NHWC in and out, with the weights
- * in whatever blocked layout oneDNN prefers ({@link #prepare} re-lays them out once), and optional
+ * A oneDNN forward convolution for one geometry and batch size, NHWC in and out or in the layouts
+ * oneDNN prefers on this CPU, with the weights in whatever blocked layout it prefers ({@link #prepare} re-lays them out once), and optional
  * fused post-ops: add what the output already holds (a residual), then ReLU.
  *
  * <p>The primitive is immutable once built and runs from several threads at once: every call
@@ -55,25 +58,54 @@ public final class ConvForward {
     private final dnnl_memory_desc_t dst;
     private final dnnl_memory_desc_t weights;
     private final dnnl_memory_desc_t bias;
+    private final boolean choosesLayouts;
+    private final Layout srcLayout;
+    private final Layout dstLayout;
 
     /** Post-ops fused after the convolution and its bias. */
     public enum Fused {
         NONE, RELU, ADD_RELU
     }
 
-    public ConvForward(ConvGeometry g, long batch, boolean hasBias, boolean training, Fused fused) {
+    /**
+     * With {@code chooseLayouts}, oneDNN picks the layouts of source and destination for this CPU
+     * ({@link #srcLayout()}, {@link #dstLayout()}); a choice that pads channels falls back to NHWC.
+     */
+    public ConvForward(ConvGeometry g, long batch, boolean hasBias, boolean training, Fused fused, boolean chooseLayouts) {
         this.geometry = g;
         this.batch = batch;
         this.hasBias = hasBias;
         this.training = training;
         this.fused = fused;
-        this.src = g.src(batch);
-        this.dst = g.dst(batch);
+        this.choosesLayouts = chooseLayouts;
         this.bias = hasBias ? g.bias() : null;
+        dnnl_primitive_desc chosen = null;
+        if (chooseLayouts) {
+            dnnl_memory_desc_t any = Dnnl.desc(new long[] {batch, g.inC(), g.inH(), g.inW()}, dnnl_format_tag_any);
+            dnnl_memory_desc_t anyDst = Dnnl.desc(new long[] {batch, g.outC(), g.outH(), g.outW()}, dnnl_format_tag_any);
+            chosen = create(any, anyDst);
+            Layout s = new Layout(dnnl_primitive_desc_query_md(chosen, dnnl_query_src_md, 0));
+            Layout d = new Layout(dnnl_primitive_desc_query_md(chosen, dnnl_query_dst_md, 0));
+            if (!s.unpadded() || !d.unpadded()) {
+                dnnl_primitive_desc_destroy(chosen);
+                chosen = null;
+            }
+        }
+        this.pd = chosen != null ? chosen : create(g.src(batch), g.dst(batch));
+        this.srcLayout = new Layout(dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0));
+        this.dstLayout = new Layout(dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0));
+        this.src = srcLayout.md;
+        this.dst = dstLayout.md;
+        this.weights = copy(dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0));
+        this.primitive = Dnnl.primitive(pd, "convolution");
+    }
+
+    private dnnl_primitive_desc create(dnnl_memory_desc_t srcMd, dnnl_memory_desc_t dstMd) {
+        ConvGeometry g = geometry;
         dnnl_memory_desc_t anyWeights = Dnnl.desc(g.weightDims(), dnnl_format_tag_any);
         dnnl_convolution_desc_t desc = new dnnl_convolution_desc_t();
         Dnnl.check(dnnl_dilated_convolution_forward_desc_init(desc, training ? dnnl_forward_training : dnnl_forward_inference,
-                dnnl_convolution_direct, src, anyWeights, bias, dst, g.strides(), g.dilation(), g.padBefore(),
+                dnnl_convolution_direct, srcMd, anyWeights, bias, dstMd, g.strides(), g.dilation(), g.padBefore(),
                 g.padAfter()), "convolution description " + g);
         dnnl_primitive_attr attr = new dnnl_primitive_attr();
         Dnnl.check(dnnl_primitive_attr_create(attr), "attributes");
@@ -88,17 +120,31 @@ public final class ConvForward {
                 Dnnl.check(dnnl_post_ops_append_eltwise(ops, 1f, dnnl_eltwise_relu, 0f, 0f), "relu post-op");
                 Dnnl.check(dnnl_primitive_attr_set_post_ops(attr, ops), "post-ops");
             }
-            this.pd = new dnnl_primitive_desc();
-            Dnnl.check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(desc), attr, Dnnl.engine(), null),
+            dnnl_primitive_desc created = new dnnl_primitive_desc();
+            Dnnl.check(dnnl_primitive_desc_create(created, new const_dnnl_op_desc_t(desc), attr, Dnnl.engine(), null),
                     "convolution " + g);
+            return created;
         } finally {
             if (fused != Fused.NONE) {
                 dnnl_post_ops_destroy(ops);
             }
             dnnl_primitive_attr_destroy(attr);
         }
-        this.weights = copy(dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0));
-        this.primitive = Dnnl.primitive(pd, "convolution");
+    }
+
+    /** Whether oneDNN was asked to choose the layouts (it may still have kept NHWC). */
+    public boolean choosesLayouts() {
+        return choosesLayouts;
+    }
+
+    /** The layout the convolution reads its input in. */
+    public Layout srcLayout() {
+        return srcLayout;
+    }
+
+    /** The layout it writes its output in. */
+    public Layout dstLayout() {
+        return dstLayout;
     }
 
     static dnnl_memory_desc_t copy(dnnl_memory_desc_t queried) {
@@ -128,7 +174,7 @@ public final class ConvForward {
     }
 
     /**
-     * Runs on NHWC {@code x} into NHWC {@code out}; with {@link Fused#ADD_RELU}, {@code out} must
+     * Runs on {@code x} (in {@link #srcLayout()}) into {@code out} (in {@link #dstLayout()}); with {@link Fused#ADD_RELU}, {@code out} must
      * already hold the residual to add.
      */
     public void run(INDArray x, INDArray preparedWeights, INDArray biasValues, INDArray out) {

@@ -66,10 +66,13 @@ public final class Elementwise {
                 new int[] {DNNL_ARG_SRC, DNNL_ARG_DST}, a);
     }
 
-    /** The gradient of a relu's input from its output {@code y} and the output's gradient {@code g}. */
-    public static INDArray reluBackward(INDArray y, INDArray g) {
-        return run(RELU_BACKWARD.computeIfAbsent(y.length(), Elementwise::reluBackwardPrimitive), "relu backward",
-                new int[] {DNNL_ARG_DST, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_SRC}, y, g);
+    /**
+     * The gradient of a relu's input from its output {@code y} and the output's gradient {@code g},
+     * written into {@code out} (dense float32 of their length).
+     */
+    public static INDArray reluBackward(INDArray y, INDArray g, INDArray out) {
+        return runInto(RELU_BACKWARD.computeIfAbsent(y.length(), Elementwise::reluBackwardPrimitive), "relu backward",
+                new int[] {DNNL_ARG_DST, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_SRC}, out, y, g);
     }
 
     /**
@@ -77,7 +80,10 @@ public final class Elementwise {
      * {@code kinds} names the inputs' arguments, then the output's.
      */
     private static INDArray run(dnnl_primitive p, String what, int[] kinds, INDArray... inputs) {
-        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, inputs[0].shape(), 'c');
+        return runInto(p, what, kinds, Nd4j.createUninitialized(DataType.FLOAT, inputs[0].shape(), 'c'), inputs);
+    }
+
+    private static INDArray runInto(dnnl_primitive p, String what, int[] kinds, INDArray out, INDArray... inputs) {
         dnnl_memory_desc_t md = flat(out.length());
         Dnnl.Memory[] memories = new Dnnl.Memory[kinds.length];
         try {

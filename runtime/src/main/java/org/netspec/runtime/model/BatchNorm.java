@@ -9,6 +9,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.netspec.runtime.dnnl.BatchNormTraining;
+import org.netspec.runtime.dnnl.Layout;
 
 /**
  * Batch norm over the last (channel) axis: batch statistics in training, which also update the
@@ -27,7 +28,7 @@ public final class BatchNorm extends OpLayer {
     private final boolean biasedVar;
 
     /** Batch statistics through oneDNN (float32): one pass forward, one backward. */
-    private final Map<List<Long>, BatchNormTraining> kernels = new ConcurrentHashMap<>();
+    private final Map<List<Object>, BatchNormTraining> kernels = new ConcurrentHashMap<>();
 
     /** The conv this norm is folded into and whether its relu is fused, when there is one. */
     private Fusion fusion;
@@ -80,6 +81,11 @@ public final class BatchNorm extends OpLayer {
     }
 
     @Override
+    boolean takesAnyLayout() {
+        return true;
+    }
+
+    @Override
     INDArray apply(INDArray x, Context ctx) {
         if (fusion != null && fusion.folds(ctx)) {
             return x;
@@ -87,6 +93,11 @@ public final class BatchNorm extends OpLayer {
         if (ctx.training() && x.dataType() == DataType.FLOAT && gamma.dataType() == DataType.FLOAT) {
             return oneDnn(x, ctx);
         }
+        return channelsLast(ctx.nhwc(x), ctx);
+    }
+
+    /** Normalisation over the last axis of an NHWC (or N x C) batch, through libnd4j. */
+    private INDArray channelsLast(INDArray x, Context ctx) {
         long channels = x.size(x.rank() - 1);
         INDArray rows = x.dup('c').reshape('c', x.length() / channels, channels);
         INDArray mean;
@@ -131,11 +142,14 @@ public final class BatchNorm extends OpLayer {
         // conv -> batchnorm -> relu: the relu runs inside the norm, both ways, unless this
         // norm's own (unrectified) output was asked for
         boolean relu = fusion != null && fusion.relu() && !ctx.wants(path());
-        List<Long> key = new ArrayList<>(Arrays.stream(x.shape()).boxed().toList());
-        key.add(relu ? 1L : 0L);
+        Layout layout = ctx.layout(x);
+        List<Object> key = new ArrayList<>(Arrays.stream(x.shape()).boxed().toList());
+        key.add(relu);
+        key.add(layout == null ? "nhwc" : layout);
         BatchNormTraining bn = kernels.computeIfAbsent(key,
-                k -> new BatchNormTraining(x.shape(), (float) epsilon, relu));
+                k -> new BatchNormTraining(x.shape(), layout, (float) epsilon, relu));
         INDArray[] r = bn.forward(x, gamma, beta);
+        ctx.laidOut(r[0], layout);
         if (relu) {
             ctx.rectified(r[0]);
         }
@@ -145,7 +159,8 @@ public final class BatchNorm extends OpLayer {
         Tape tape = ctx.tape();
         if (tape != null) {
             tape.record(op(), r[0], new INDArray[] {x}, (gradOut, grads) -> {
-                INDArray[] g = bn.backward(x, gradOut, gamma, mean, var, r[3]);
+                INDArray[] g = bn.backward(x, gradOut, gamma, mean, var, r[3],
+                        Tape.gradientArray(DataType.FLOAT, x.shape()));
                 Tape.accumulate(grads, path() + ".weight", g[1]);
                 Tape.accumulate(grads, path() + ".bias", g[2]);
                 return new INDArray[] {g[0]};

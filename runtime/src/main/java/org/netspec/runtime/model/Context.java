@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.Set;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.netspec.runtime.dnnl.Layout;
 import org.netspec.runtime.trace.Trace;
 
 /**
@@ -21,6 +22,62 @@ public final class Context {
     private final Map<INDArray, Boolean> rectified = new java.util.IdentityHashMap<>();
     /** Set for a pass that records its ops for an exporter; such a pass folds and fuses nothing. */
     private Trace trace;
+    /**
+     * Arrays whose bytes are in a layout oneDNN chose rather than NHWC (compared by identity);
+     * every other array is NHWC. Ops that read by position get NHWC ({@link #plain}).
+     */
+    private final Map<INDArray, Layout> layouts = new java.util.IdentityHashMap<>();
+
+    /**
+     * Whether convolutions may run in the layouts oneDNN prefers on this CPU: not for an
+     * exporter's trace, nor with {@code -Dnetspec.layouts=nhwc} (to compare).
+     */
+    boolean choosesLayouts() {
+        return trace == null && CHOOSE_LAYOUTS;
+    }
+
+    private static final boolean CHOOSE_LAYOUTS = !"nhwc".equals(System.getProperty("netspec.layouts"));
+
+    /** The layout of {@code x}: null for NHWC. */
+    Layout layout(INDArray x) {
+        return layouts.get(x);
+    }
+
+    /** Notes that {@code x} holds its values in {@code layout}. */
+    void laidOut(INDArray x, Layout layout) {
+        if (layout != null && !layout.isNhwc()) {
+            layouts.put(x, layout);
+        }
+    }
+
+    /**
+     * {@code x} in NHWC: itself when it already is, else a copy (recorded for backward). A layer's
+     * output may be in a layout oneDNN chose; {@link Model} hands out NHWC, and so must code that
+     * runs layers itself.
+     */
+    public INDArray nhwc(INDArray x) {
+        return relayout(x, null);
+    }
+
+    /**
+     * {@code x} in layout {@code to} (null: NHWC): itself when it already is, else a copy that a
+     * training pass records, so that its gradient goes back to {@code x}'s layout.
+     */
+    INDArray relayout(INDArray x, Layout to) {
+        Layout from = layout(x);
+        Layout target = to == null || to.isNhwc() ? null : to;
+        if (java.util.Objects.equals(from, target)) {
+            return x;
+        }
+        Layout a = from != null ? from : Layout.nhwc(x);
+        Layout b = target != null ? target : Layout.nhwc(x);
+        INDArray y = a.reorder(x, b);
+        laidOut(y, target);
+        if (tape != null) {
+            tape.record("reorder", y, new INDArray[] {x}, (g, p) -> new INDArray[] {b.reorder(g, a)});
+        }
+        return y;
+    }
 
     public Context(Mode mode) {
         this(mode, Set.of(), null);
@@ -127,7 +184,8 @@ public final class Context {
     /** Keeps {@code value} under {@code path} when it was asked for; returns it either way. */
     public INDArray record(String path, INDArray value) {
         if (!wanted.isEmpty() && wanted.contains(path)) {
-            kept.put(path, value);
+            Layout l = layout(value);
+            kept.put(path, l == null ? value : l.reorder(value, Layout.nhwc(value)));
         }
         return value;
     }
@@ -145,8 +203,9 @@ public final class Context {
         }
         long t = start();
         INDArray y = stop("relu", "relu", t, Tensors.relu(x));
+        laidOut(y, layout(x));
         if (tape != null) {
-            tape.record("relu", y, new INDArray[] {x}, (g, p) -> new INDArray[] {Tensors.reluBackward(y, g)});
+            tape.record("relu", y, new INDArray[] {x}, (g, p) -> new INDArray[] {Tensors.reluBackwardInPlace(y, g)});
         }
         return traced("relu", y, x);
     }
@@ -154,6 +213,7 @@ public final class Context {
     public INDArray sigmoid(INDArray x) {
         long t = start();
         INDArray y = stop("sigmoid", "sigmoid", t, Tensors.sigmoid(x));
+        laidOut(y, layout(x));
         if (tape != null) {
             tape.record("sigmoid", y, new INDArray[] {x}, (g, p) -> new INDArray[] {g.mul(y).muli(y.rsub(1))});
         }
@@ -163,6 +223,7 @@ public final class Context {
     public INDArray tanh(INDArray x) {
         long t = start();
         INDArray y = stop("tanh", "tanh", t, Tensors.tanh(x));
+        laidOut(y, layout(x));
         if (tape != null) {
             tape.record("tanh", y, new INDArray[] {x}, (g, p) -> new INDArray[] {g.mul(y.mul(y).rsubi(1))});
         }
@@ -172,6 +233,7 @@ public final class Context {
     public INDArray silu(INDArray x) {
         long t = start();
         INDArray y = stop("silu", "silu", t, Tensors.silu(x));
+        laidOut(y, layout(x));
         if (tape != null) {
             tape.record("silu", y, new INDArray[] {x}, (g, p) -> {
                 INDArray s = Tensors.sigmoid(x);
@@ -185,6 +247,7 @@ public final class Context {
     public INDArray gelu(INDArray x) {
         long t = start();
         INDArray y = stop("gelu", "gelu", t, Tensors.gelu(x));
+        laidOut(y, layout(x));
         if (tape != null) {
             tape.record("gelu", y, new INDArray[] {x}, (g, p) -> {
                 // d/dx x*Phi(x) = Phi(x) + x*phi(x), with Phi(x) = gelu(x)/x computed as 0.5*(1+erf(x/sqrt2))
@@ -204,8 +267,12 @@ public final class Context {
     }
 
     public INDArray add(INDArray a, INDArray b) {
+        if (!java.util.Objects.equals(layout(a), layout(b))) {
+            return add(nhwc(a), nhwc(b)); // elementwise: any layout, as long as both share it
+        }
         long t = start();
         INDArray y = stop("add", "add", t, Tensors.add(a, b));
+        laidOut(y, layout(a));
         if (tape != null) {
             tape.record("add", y, new INDArray[] {a, b}, (g, p) -> new INDArray[] {g, g});
         }
@@ -214,11 +281,15 @@ public final class Context {
 
     /** {@code relu(a + b)} as one op: generated code calls it for a residual block's end. */
     public INDArray addRelu(INDArray a, INDArray b) {
+        if (!java.util.Objects.equals(layout(a), layout(b))) {
+            return addRelu(nhwc(a), nhwc(b)); // elementwise: any layout, as long as both share it
+        }
         long t = start();
         INDArray y = stop("add+relu", "add+relu", t, Tensors.addRelu(a, b));
+        laidOut(y, layout(a));
         if (tape != null) {
             tape.record("add+relu", y, new INDArray[] {a, b}, (g, p) -> {
-                INDArray masked = Tensors.reluBackward(y, g);
+                INDArray masked = Tensors.reluBackwardInPlace(y, g);
                 return new INDArray[] {masked, masked};
             });
         }
@@ -226,6 +297,9 @@ public final class Context {
     }
 
     public INDArray multiply(INDArray a, INDArray b) {
+        if (layout(a) != null || layout(b) != null) {
+            return multiply(nhwc(a), nhwc(b)); // broadcasts by position
+        }
         long t = start();
         INDArray y = stop("multiply", "multiply", t, Tensors.multiply(a, b));
         if (tape != null) {

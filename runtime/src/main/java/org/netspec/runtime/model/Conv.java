@@ -119,53 +119,67 @@ public final class Conv extends OpLayer {
     }
 
     @Override
+    boolean takesAnyLayout() {
+        return true;
+    }
+
+    @Override
     INDArray apply(INDArray x, Context ctx) {
+        Tape tape = ctx.tape();
+        boolean leaf = tape != null && tape.isLeaf(x);
         INDArray out;
         if (x.dataType() == DataType.FLOAT) {
-            out = oneDnn(x, ctx);
+            INDArray[] ran = oneDnn(x, ctx, leaf);
+            x = ran[0];
+            out = ran[1];
         } else {
             INDArray[] f = folding(ctx) ? foldedWeights() : new INDArray[] {weight, bias};
             out = nd4j.forward(x, f[0], f[1]);
         }
-        Tape tape = ctx.tape();
         if (tape != null) {
-            boolean leaf = tape.isLeaf(x);
-            tape.record(op(), out, new INDArray[] {x}, (gradOut, grads) -> backward(x, gradOut, grads, !leaf));
+            INDArray in = x;
+            tape.record(op(), out, new INDArray[] {in}, (gradOut, grads) -> backward(in, gradOut, grads, !leaf));
         }
         return out;
     }
 
     /**
-     * float32 through oneDNN directly. Evaluation keeps the primitive and its re-laid-out
-     * weights until the parameters change; a training pass re-lays out the weights it is given.
+     * float32 through oneDNN directly, in the layouts it prefers on this CPU (NHWC where a
+     * backward step could need libnd4j's NHWC convolution instead): {input as run, output}.
+     * Evaluation keeps the primitive and its re-laid-out weights until the parameters change; a
+     * training pass re-lays out the weights it is given.
      */
-    private INDArray oneDnn(INDArray x, Context ctx) {
+    private INDArray[] oneDnn(INDArray x, Context ctx, boolean leaf) {
         boolean fold = folding(ctx);
         boolean training = ctx.tape() != null;
+        boolean choose = ctx.choosesLayouts() && (!training || oneDnnBackward(!leaf));
         long batch = x.size(0);
         long version = parameters.version();
         Kernel k = kernels.get(batch);
         ConvForward.Fused fused = fold && fusion.relu() && !ctx.wants(fusion.norm().path()) ? ConvForward.Fused.RELU
                 : ConvForward.Fused.NONE;
         boolean fresh = k != null && !training && !k.conv.training() && k.version == version && k.folded == fold
-                && k.conv.fused() == fused;
+                && k.conv.fused() == fused && k.conv.choosesLayouts() == choose;
         if (!fresh) {
-            boolean reuse = k != null && k.conv.training() == training && k.conv.fused() == fused;
-            ConvForward conv = reuse ? k.conv : new ConvForward(geometry, batch, true, training, fused);
+            boolean reuse = k != null && k.conv.training() == training && k.conv.fused() == fused
+                    && k.conv.choosesLayouts() == choose;
+            ConvForward conv = reuse ? k.conv : new ConvForward(geometry, batch, true, training, fused, choose);
             ConvBackward backward = !training ? null
                     : reuse ? k.backward : new ConvBackward(conv, geometry, bias != null);
             k = new Kernel(conv, conv.prepare(fold ? foldedWeights()[0] : weight), version, fold, backward);
             // a training pass's weights live in its workspace: keep the primitives, not them
             kernels.put(batch, training ? new Kernel(conv, null, version, fold, backward) : k);
         }
+        x = ctx.relayout(x, k.conv.srcLayout());
         INDArray b = fold ? foldedWeights()[1] : bias != null ? bias : zeroBias();
         INDArray out = Nd4j.createUninitialized(DataType.FLOAT, batch, output().height(), output().width(),
                 output().channels());
         k.conv.run(x, k.weights, b, out);
+        ctx.laidOut(out, k.conv.dstLayout());
         if (fused == ConvForward.Fused.RELU) {
             ctx.rectified(out);
         }
-        return out;
+        return new INDArray[] {x, out};
     }
 
     private synchronized INDArray zeroBias() {
@@ -195,7 +209,8 @@ public final class Conv extends OpLayer {
             INDArray[] g = kernel.backward.gradWeights(x, gradOut);
             gradW = g[0];
             gradB = g[1];
-            gradIn = needInputGradient ? kernel.backward.gradInput(gradOut, kernel.backward.prepare(weight)) : null;
+            gradIn = needInputGradient ? kernel.backward.gradInput(gradOut, kernel.backward.prepare(weight),
+                    Tape.gradientArray(DataType.FLOAT, x.shape())) : null;
         } else {
             INDArray[] g = nd4j.backward(x, weight, bias, gradOut);
             gradIn = g[0];

@@ -36,6 +36,7 @@ final class GradientBuffers {
 
     private final Map<Key, ArrayDeque<INDArray>> free = new HashMap<>();
     private final Set<INDArray> owned = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final java.util.List<INDArray> taken = new java.util.ArrayList<>();
     private long allocatedBytes;
 
     /** Whether {@code a} is one of these buffers, currently owned. */
@@ -55,7 +56,8 @@ final class GradientBuffers {
         return b;
     }
 
-    private INDArray take(DataType type, long[] shape) {
+    /** A buffer of {@code shape}, owned from now on: for an op to write a gradient into. */
+    INDArray take(DataType type, long[] shape) {
         ArrayDeque<INDArray> list = free.get(new Key(type, shape));
         INDArray b = list == null ? null : list.poll();
         if (b == null) {
@@ -65,7 +67,15 @@ final class GradientBuffers {
             allocatedBytes += b.length() * type.width();
         }
         owned.add(b);
+        taken.add(b);
         return b;
+    }
+
+    /** The buffers taken since the last call (so that those no gradient ended up in can go back). */
+    java.util.List<INDArray> drainTaken() {
+        java.util.List<INDArray> list = new java.util.ArrayList<>(taken);
+        taken.clear();
+        return list;
     }
 
     /** Gives {@code b} back, if it is an owned buffer; other arrays are left alone. */

@@ -103,7 +103,7 @@ public abstract class Model {
         requireMemory(nhwc.size(0), ctx.training());
         try (MemoryWorkspace ws = workspace()) {
             requireFinite(nhwc); // inside the workspace: the check's temporaries are reused, not leaked to the GC
-            INDArray out = network.forward(nhwc, ctx);
+            INDArray out = ctx.nhwc(network.forward(nhwc, ctx)); // callers get NHWC, whatever the last layer's layout
             ctx.kept().replaceAll((k, v) -> v.detach());
             return out.detach();
         }
@@ -198,7 +198,7 @@ public abstract class Model {
         try (MemoryWorkspace ws = workspace()) {
             requireFinite(nhwc);
             Tape tape = ctx.tape();
-            INDArray logits = network.forward(nhwc, ctx);
+            INDArray logits = ctx.nhwc(network.forward(nhwc, ctx));
             org.netspec.runtime.loss.SoftmaxCrossEntropy.Result loss =
                     org.netspec.runtime.loss.SoftmaxCrossEntropy.of(logits, labels, labelSmoothing);
             Map<String, INDArray> grads = tape.backward(logits, loss.gradient(), gradientBuffers.get());

@@ -30,6 +30,9 @@ abstract class OpLayer implements Layer {
 
     @Override
     public final INDArray forward(INDArray x, Context ctx) {
+        if (!takesAnyLayout()) {
+            x = ctx.nhwc(x);
+        }
         long t = ctx.start();
         INDArray y = ctx.record(path, ctx.stop(path, op(), t, apply(x, ctx)));
         Trace trace = ctx.trace();
@@ -40,6 +43,14 @@ abstract class OpLayer implements Layer {
     }
 
     abstract INDArray apply(INDArray x, Context ctx);
+
+    /**
+     * Whether {@link #apply} takes its input in whatever layout it comes (see {@link Context#layout});
+     * other layers get NHWC.
+     */
+    boolean takesAnyLayout() {
+        return false;
+    }
 
     /** Resolved settings, for exporters: kernel, strides, pads (top, bottom, left, right), ... */
     Map<String, Object> attributes() {

@@ -1,5 +1,6 @@
 package org.netspec.runtime.model;
 
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -7,6 +8,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
 import org.netspec.runtime.dnnl.ConvGeometry;
+import org.netspec.runtime.dnnl.Layout;
 import org.netspec.runtime.dnnl.PoolForward;
 
 /**
@@ -18,8 +20,8 @@ public final class Pool extends OpLayer {
     private final boolean max;
 
     private final ConvGeometry geometry;
-    /** oneDNN evaluation primitives by batch size (float32). */
-    private final Map<Long, PoolForward> kernels = new ConcurrentHashMap<>();
+    /** oneDNN evaluation primitives by batch size and input layout (float32). */
+    private final Map<List<Object>, PoolForward> kernels = new ConcurrentHashMap<>();
 
     Pool(String path, Shape input, Shape output, Builder.Window w, boolean max) {
         super(path, output);
@@ -42,10 +44,25 @@ public final class Pool extends OpLayer {
     }
 
     @Override
+    boolean takesAnyLayout() {
+        return true;
+    }
+
+    @Override
     INDArray apply(INDArray x, Context ctx) {
         if (ctx.tape() == null && x.dataType() == DataType.FLOAT) {
-            return kernels.computeIfAbsent(x.size(0), n -> new PoolForward(geometry, n, max)).run(x);
+            Layout layout = ctx.layout(x);
+            PoolForward pool = kernels.computeIfAbsent(List.of(x.size(0), layout == null ? "nhwc" : layout),
+                    k -> new PoolForward(geometry, x.size(0), max, layout));
+            INDArray out = pool.run(x);
+            ctx.laidOut(out, pool.dstLayout());
+            return out;
         }
+        return nd4j(ctx.nhwc(x), ctx);
+    }
+
+    /** NHWC through libnd4j, whose backward pairs with its forward. */
+    private INDArray nd4j(INDArray x, Context ctx) {
         INDArray out = Nd4j.create(x.dataType(), x.size(0), output().height(), output().width(), x.size(3));
         // extra argument 9: for average pooling, 1 counts padded cells like PyTorch's count_include_pad.
         int[] args = {w.kh(), w.kw(), w.sh(), w.sw(), w.pads()[0], w.pads()[2], 1, 1, w.same() ? 1 : 0, max ? 0 : 1, 1};

@@ -5,6 +5,7 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
 import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
@@ -79,8 +80,31 @@ public final class Tape {
      * value they belong to has read them; parameter gradients are moved out of any workspace.
      */
     Map<String, INDArray> backward(INDArray output, INDArray gradOutput, GradientBuffers buffers) {
+        GradientBuffers outer = RUNNING.get();
+        RUNNING.set(buffers);
+        try {
+            return run(output, gradOutput, buffers);
+        } finally {
+            RUNNING.set(outer);
+        }
+    }
+
+    /** The buffers of the backward pass running on this thread, for ops to write gradients into. */
+    private static final ThreadLocal<GradientBuffers> RUNNING = new ThreadLocal<>();
+
+    /**
+     * An array for an op's backward to write an input's gradient into: a pooled buffer while a
+     * backward pass runs (which then needs no copy), else a plain array.
+     */
+    static INDArray gradientArray(DataType type, long[] shape) {
+        GradientBuffers buffers = RUNNING.get();
+        return buffers != null ? buffers.take(type, shape) : Nd4j.createUninitialized(type, shape, 'c');
+    }
+
+    private Map<String, INDArray> run(INDArray output, INDArray gradOutput, GradientBuffers buffers) {
         Map<INDArray, INDArray> grads = new IdentityHashMap<>();
         grads.put(output, buffers.copy(gradOutput));
+        buffers.drainTaken();
         Map<String, INDArray> parameterGradients = new LinkedHashMap<>();
         java.util.Set<INDArray> kept = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         for (int i = steps.size() - 1; i >= 0; i--) {
@@ -116,6 +140,11 @@ public final class Tape {
                         buffers.release(r);
                     }
                 }
+                for (INDArray t : buffers.drainTaken()) {
+                    if (!holds(grads, t)) {
+                        buffers.release(t); // taken by the op but not a gradient that lives on
+                    }
+                }
                 for (Map.Entry<String, INDArray> e : parameterGradients.entrySet()) {
                     INDArray v = e.getValue();
                     if (!kept.contains(v)) {
@@ -131,6 +160,15 @@ public final class Tape {
             }
         }
         return parameterGradients;
+    }
+
+    private static boolean holds(Map<INDArray, INDArray> grads, INDArray buffer) {
+        for (INDArray g : grads.values()) {
+            if (g == buffer) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static INDArray detachedCopy(INDArray v) {

@@ -1,5 +1,6 @@
 package org.netspec.runtime.model;
 
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.netspec.runtime.dnnl.Elementwise;
@@ -20,9 +21,14 @@ public final class Tensors {
         return Elementwise.supports(a, b) ? Elementwise.addRelu(a, b) : Transforms.relu(a.add(b), false);
     }
 
-    /** relu's input gradient from its output {@code y} and output gradient {@code g}: g where y > 0. */
-    public static INDArray reluBackward(INDArray y, INDArray g) {
-        return Elementwise.supports(y, g) ? Elementwise.reluBackward(y, g) : g.mul(y.gt(0).castTo(g.dataType()));
+    /**
+     * relu's input gradient from its output {@code y} and output gradient {@code g} (g where y > 0),
+     * written over {@code g}: a backward step owns the gradient it is given, and one buffer less
+     * is live.
+     */
+    public static INDArray reluBackwardInPlace(INDArray y, INDArray g) {
+        return Elementwise.supports(y, g) ? Elementwise.reluBackward(y, g, g)
+                : g.muli(y.gt(0).castTo(g.dataType()));
     }
 
     public static INDArray sigmoid(INDArray x) {

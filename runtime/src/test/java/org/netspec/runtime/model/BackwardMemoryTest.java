@@ -60,7 +60,9 @@ class BackwardMemoryTest {
         Map<String, INDArray> first = model.gradients(x, labels, 0).gradients();
         long activationBytes = 8L * 16 * 16 * 16 * Float.BYTES;
         long held = model.gradientBufferBytes();
-        assertThat(held).as("gradient buffers after one step, in activations").isLessThanOrEqualTo(4 * activationBytes);
+        // at most: the gradient being read, the one being written, the shortcut's, the mean's
+        // broadcast (and the head's few bytes); without the release it would be one per value, 25
+        assertThat(held).as("gradient buffers after one step, in bytes").isLessThan(5 * activationBytes);
         Map<String, INDArray> second = model.gradients(x, labels, 0).gradients();
         assertThat(model.gradientBufferBytes()).as("a second step allocates no more").isEqualTo(held);
         assertThat(second.keySet()).isEqualTo(first.keySet()).hasSize(2 * DEPTH + 2);

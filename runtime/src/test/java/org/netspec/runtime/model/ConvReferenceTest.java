@@ -29,7 +29,8 @@ class ConvReferenceTest {
                 groups, true);
         Nd4j.getRandom().setSeed(3);
         INDArray x = Nd4j.rand(type, n, h, w, c);
-        INDArray out = conv.forward(x, new Context(Mode.TRAIN));
+        Context ctx = new Context(Mode.TRAIN);
+        INDArray out = ctx.nhwc(conv.forward(x, ctx));
         INDArray weight = params.parameters().get("c.weight");
         INDArray bias = params.parameters().get("c.bias");
         int oh = conv.output().height();

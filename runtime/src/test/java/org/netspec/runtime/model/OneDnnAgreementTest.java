@@ -66,7 +66,7 @@ class OneDnnAgreementTest {
 
             @Override
             public INDArray forward(INDArray x, Context ctx) {
-                return net.ops().apply(layer, front.forward(x, ctx), ctx);
+                return ctx.nhwc(net.ops().apply(layer, front.forward(x, ctx), ctx));
             }
         };
     }

@@ -54,7 +54,8 @@ class OnnxOpsTest {
 
             Nd4j.getRandom().setSeed(3);
             INDArray x = Nd4j.rand(DataType.FLOAT, net.input().batch(3)).subi(0.5).muli(2);
-            INDArray ours = net.ops().apply(layer, x, new Context(Mode.EVAL));
+            Context eval = new Context(Mode.EVAL);
+            INDArray ours = eval.nhwc(net.ops().apply(layer, x, eval));
             try (OnnxRuntimeRunner ort = new OnnxRuntimeRunner(file)) {
                 INDArray theirs = ort.run(toNchw(x));
                 assertThat(theirs.shape()).isEqualTo(toNchw(ours).shape());
