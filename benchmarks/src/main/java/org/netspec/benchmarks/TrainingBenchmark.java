@@ -63,6 +63,7 @@ public class TrainingBenchmark {
         Model.Gradients g = net.gradients(images, labels, 0);
         sgd.step(net.parameters().parameters(), g.gradients(), 0.01);
         net.parameters().touch();
+        g.gradients().values().forEach(INDArray::close); // as the trainer does: freed now, not by the collector
         return g.loss();
     }
 }

@@ -85,6 +85,14 @@ public final class ConvBackward {
         weights = Dnnl.primitive(weightsPd, "backward-weights convolution");
     }
 
+    /**
+     * Whether either backward convolution runs oneDNN's reference loops (seen for a 1-channel
+     * input in a blocked forward: ten times slower than NHWC), so the forward's layouts should go.
+     */
+    public boolean reference() {
+        return Dnnl.reference(dataPd) || Dnnl.reference(weightsPd);
+    }
+
     /** The weights re-laid out for {@link #gradInput}, in the pass's workspace. */
     public INDArray prepare(INDArray weightsOihw) {
         return Dnnl.reorder(ConvForward.dense(weightsOihw), geometry.userWeights(), dataWeights, false);

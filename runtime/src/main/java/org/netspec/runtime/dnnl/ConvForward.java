@@ -58,7 +58,6 @@ public final class ConvForward {
     private final dnnl_memory_desc_t dst;
     private final dnnl_memory_desc_t weights;
     private final dnnl_memory_desc_t bias;
-    private final boolean choosesLayouts;
     private final Layout srcLayout;
     private final Layout dstLayout;
 
@@ -69,7 +68,8 @@ public final class ConvForward {
 
     /**
      * With {@code chooseLayouts}, oneDNN picks the layouts of source and destination for this CPU
-     * ({@link #srcLayout()}, {@link #dstLayout()}); a choice that pads channels falls back to NHWC.
+     * ({@link #srcLayout()}, {@link #dstLayout()}); a choice that pads channels, or that only
+     * oneDNN's reference loops run, falls back to NHWC.
      */
     public ConvForward(ConvGeometry g, long batch, boolean hasBias, boolean training, Fused fused, boolean chooseLayouts) {
         this.geometry = g;
@@ -77,7 +77,6 @@ public final class ConvForward {
         this.hasBias = hasBias;
         this.training = training;
         this.fused = fused;
-        this.choosesLayouts = chooseLayouts;
         this.bias = hasBias ? g.bias() : null;
         dnnl_primitive_desc chosen = null;
         if (chooseLayouts) {
@@ -86,7 +85,7 @@ public final class ConvForward {
             chosen = create(any, anyDst);
             Layout s = new Layout(dnnl_primitive_desc_query_md(chosen, dnnl_query_src_md, 0));
             Layout d = new Layout(dnnl_primitive_desc_query_md(chosen, dnnl_query_dst_md, 0));
-            if (!s.unpadded() || !d.unpadded()) {
+            if (!s.unpadded() || !d.unpadded() || Dnnl.reference(chosen)) {
                 dnnl_primitive_desc_destroy(chosen);
                 chosen = null;
             }
@@ -130,11 +129,6 @@ public final class ConvForward {
             }
             dnnl_primitive_attr_destroy(attr);
         }
-    }
-
-    /** Whether oneDNN was asked to choose the layouts (it may still have kept NHWC). */
-    public boolean choosesLayouts() {
-        return choosesLayouts;
     }
 
     /** The layout the convolution reads its input in. */

@@ -11,9 +11,11 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_desc_init_by_tag;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_destroy;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_create;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_destroy;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_query;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_query_md;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_destroy;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_execute;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_query_impl_info_str;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_query_scratchpad_md;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_reorder_primitive_desc_create;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_stream_create;
@@ -28,7 +30,9 @@ import org.bytedeco.dnnl.dnnl_memory_desc_t;
 import org.bytedeco.dnnl.dnnl_primitive;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.bytedeco.dnnl.dnnl_stream;
+import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.PointerPointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -137,6 +141,19 @@ public final class Dnnl {
                 java.lang.ref.Reference.reachabilityFence(m.owner);
             }
         }
+    }
+
+    /** The implementation oneDNN picked ("jit:avx2", "ref:any", ...). */
+    static String implementation(dnnl_primitive_desc pd) {
+        try (PointerPointer<BytePointer> out = new PointerPointer<>(1)) {
+            check(dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, out), "implementation");
+            return out.get(BytePointer.class, 0).getString();
+        }
+    }
+
+    /** Whether {@code pd} runs oneDNN's slow reference loops (no optimised kernel for its layouts). */
+    static boolean reference(dnnl_primitive_desc pd) {
+        return implementation(pd).startsWith("ref");
     }
 
     static dnnl_primitive primitive(dnnl_primitive_desc pd, String what) {

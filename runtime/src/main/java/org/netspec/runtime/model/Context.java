@@ -60,6 +60,20 @@ public final class Context {
     }
 
     /**
+     * {@code x} in a layout it can share with {@code other} for an elementwise op: the one a
+     * convolution chose when only one of them is NHWC (so that one shortcut in NHWC does not turn
+     * the rest of the network back to NHWC), else NHWC.
+     */
+    private INDArray shared(INDArray x, INDArray other) {
+        Layout mine = layout(x);
+        Layout theirs = layout(other);
+        if (mine == null && theirs != null) {
+            return relayout(x, theirs);
+        }
+        return mine != null && theirs == null ? x : nhwc(x);
+    }
+
+    /**
      * {@code x} in layout {@code to} (null: NHWC): itself when it already is, else a copy that a
      * training pass records, so that its gradient goes back to {@code x}'s layout.
      */
@@ -268,7 +282,7 @@ public final class Context {
 
     public INDArray add(INDArray a, INDArray b) {
         if (!java.util.Objects.equals(layout(a), layout(b))) {
-            return add(nhwc(a), nhwc(b)); // elementwise: any layout, as long as both share it
+            return add(shared(a, b), shared(b, a)); // elementwise: any layout, as long as both share it
         }
         long t = start();
         INDArray y = stop("add", "add", t, Tensors.add(a, b));
@@ -282,7 +296,7 @@ public final class Context {
     /** {@code relu(a + b)} as one op: generated code calls it for a residual block's end. */
     public INDArray addRelu(INDArray a, INDArray b) {
         if (!java.util.Objects.equals(layout(a), layout(b))) {
-            return addRelu(nhwc(a), nhwc(b)); // elementwise: any layout, as long as both share it
+            return addRelu(shared(a, b), shared(b, a)); // elementwise: any layout, as long as both share it
         }
         long t = start();
         INDArray y = stop("add+relu", "add+relu", t, Tensors.addRelu(a, b));

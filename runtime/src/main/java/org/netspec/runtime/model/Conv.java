@@ -49,7 +49,8 @@ public final class Conv extends OpLayer {
     }
 
     /** A primitive with the weights it was last prepared with, and their parameter version. */
-    private record Kernel(ConvForward conv, INDArray weights, long version, boolean folded, ConvBackward backward) {}
+    private record Kernel(ConvForward conv, INDArray weights, long version, boolean folded, ConvBackward backward,
+                          boolean layoutsAsked) {}
 
     void plan(Fusion fusion) {
         this.fusion = fusion;
@@ -159,22 +160,35 @@ public final class Conv extends OpLayer {
         ConvForward.Fused fused = fold && fusion.relu() && !ctx.wants(fusion.norm().path()) ? ConvForward.Fused.RELU
                 : ConvForward.Fused.NONE;
         boolean fresh = k != null && !training && !k.conv.training() && k.version == version && k.folded == fold
-                && k.conv.fused() == fused && k.conv.choosesLayouts() == choose;
+                && k.conv.fused() == fused && k.layoutsAsked == choose;
         if (!fresh) {
             boolean reuse = k != null && k.conv.training() == training && k.conv.fused() == fused
-                    && k.conv.choosesLayouts() == choose;
+                    && k.layoutsAsked == choose;
             ConvForward conv = reuse ? k.conv : new ConvForward(geometry, batch, true, training, fused, choose);
             ConvBackward backward = !training ? null
                     : reuse ? k.backward : new ConvBackward(conv, geometry, bias != null);
-            k = new Kernel(conv, conv.prepare(fold ? foldedWeights()[0] : weight), version, fold, backward);
-            // a training pass's weights live in its workspace: keep the primitives, not them
-            kernels.put(batch, training ? new Kernel(conv, null, version, fold, backward) : k);
+            if (!reuse && backward != null && choose && backward.reference()) {
+                conv = new ConvForward(geometry, batch, true, training, fused, false);
+                backward = new ConvBackward(conv, geometry, bias != null);
+            }
+            // a training pass's weights change every step: keep the primitives, not them
+            k = new Kernel(conv, training ? null : conv.prepare(fold ? foldedWeights()[0] : weight), version, fold,
+                    backward, choose);
+            kernels.put(batch, k);
         }
         x = ctx.relayout(x, k.conv.srcLayout());
         INDArray b = fold ? foldedWeights()[1] : bias != null ? bias : zeroBias();
         INDArray out = Nd4j.createUninitialized(DataType.FLOAT, batch, output().height(), output().width(),
                 output().channels());
-        k.conv.run(x, k.weights, b, out);
+        if (training) {
+            // the re-laid-out weights and the scratchpad are dead once the conv has run: not kept
+            // in the pass's workspace until the step ends
+            try (var scratch = Nd4j.getWorkspaceManager().getAndActivateWorkspace(Tape.SCRATCH, "netspec-forward-op")) {
+                k.conv.run(x, k.conv.prepare(weight), b, out);
+            }
+        } else {
+            k.conv.run(x, k.weights, b, out);
+        }
         ctx.laidOut(out, k.conv.dstLayout());
         if (fused == ConvForward.Fused.RELU) {
             ctx.rectified(out);

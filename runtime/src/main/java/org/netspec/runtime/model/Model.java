@@ -11,6 +11,7 @@ import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
 import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
 import org.nd4j.linalg.api.memory.enums.LearningPolicy;
+import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.netspec.runtime.InputException;
@@ -31,9 +32,12 @@ public abstract class Model {
      * Every pass runs in an ND4J workspace: after the first pass has measured what it needs, the
      * activations of later passes reuse the same memory instead of fresh allocations (which cost
      * more than the convolutions). Workspaces are per thread, so concurrent predicts do not share one.
+     * Sized exactly (a pass of a static graph allocates the same every time; over-allocating by
+     * 20 % cost 175 MB of touched memory in a ResNet-50 training step) and grown to the largest
+     * pass seen when a bigger one spills.
      */
     private static final WorkspaceConfiguration WORKSPACE = WorkspaceConfiguration.builder()
-            .policyAllocation(AllocationPolicy.OVERALLOCATE).overallocationLimit(0.2)
+            .policyAllocation(AllocationPolicy.STRICT).policySpill(SpillPolicy.REALLOCATE)
             .policyLearning(LearningPolicy.FIRST_LOOP).build();
 
     /** Activation-gradient buffers of this thread's backward passes, reused from step to step. */

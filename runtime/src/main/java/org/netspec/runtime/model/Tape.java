@@ -181,7 +181,7 @@ public final class Tape {
      * A step's temporaries: learnt from the first steps, grown when a later step needs more
      * (spilled allocations are freed when the step ends).
      */
-    private static final WorkspaceConfiguration SCRATCH = WorkspaceConfiguration.builder()
+    static final WorkspaceConfiguration SCRATCH = WorkspaceConfiguration.builder()
             .policyAllocation(AllocationPolicy.OVERALLOCATE).overallocationLimit(0.2)
             .policyLearning(LearningPolicy.FIRST_LOOP).policySpill(SpillPolicy.REALLOCATE).build();
 
