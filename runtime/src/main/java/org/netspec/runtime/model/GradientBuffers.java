@@ -2,11 +2,9 @@ package org.netspec.runtime.model;
 
 import java.util.ArrayDeque;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Map;
-import java.util.Set;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -18,8 +16,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * pass then holds only the gradients still to be consumed (a few per residual block), not every
  * gradient it ever made.
  *
- * <p>Each buffer has at most one owner (one value's gradient) at a time; {@link Tape} keeps that.
- * Belongs to one thread.
+ * <p>A buffer may be the gradient of several values at once (an add's two inputs get the same one):
+ * it is counted, goes back when the last of them has been read, and is written in place only by
+ * its single holder ({@link #exclusive}). Belongs to one thread.
  */
 final class GradientBuffers {
     private record Key(DataType type, long[] shape) {
@@ -35,18 +34,36 @@ final class GradientBuffers {
     }
 
     private final Map<Key, ArrayDeque<INDArray>> free = new HashMap<>();
-    private final Set<INDArray> owned = Collections.newSetFromMap(new IdentityHashMap<>());
+    /** Holders of each buffer in use. */
+    private final Map<INDArray, int[]> holders = new IdentityHashMap<>();
     private final java.util.List<INDArray> taken = new java.util.ArrayList<>();
     private long allocatedBytes;
 
     /** Whether {@code a} is one of these buffers, currently owned. */
     boolean owns(INDArray a) {
-        return owned.contains(a);
+        return holders.containsKey(a);
     }
 
-    /** {@code g} itself when it is already an owned buffer, else a buffer holding a copy of it. */
-    INDArray adopt(INDArray g) {
-        return owns(g) ? g : copy(g);
+    /** Whether {@code b} (one of these buffers) has one holder only, who may then write into it. */
+    boolean exclusive(INDArray b) {
+        int[] n = holders.get(b);
+        return n != null && n[0] == 1;
+    }
+
+    /** One more holder of buffer {@code b}; returns it. */
+    INDArray share(INDArray b) {
+        holders.get(b)[0]++;
+        return b;
+    }
+
+    /** Whether {@code b} was taken since the last {@link #drainTaken}. */
+    boolean takenSinceDrain(INDArray b) {
+        for (INDArray t : taken) {
+            if (t == b) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A buffer holding a copy of {@code g}. */
@@ -66,7 +83,7 @@ final class GradientBuffers {
             }
             allocatedBytes += b.length() * type.width();
         }
-        owned.add(b);
+        holders.put(b, new int[] {1});
         taken.add(b);
         return b;
     }
@@ -78,9 +95,11 @@ final class GradientBuffers {
         return list;
     }
 
-    /** Gives {@code b} back, if it is an owned buffer; other arrays are left alone. */
+    /** One holder less of {@code b}, if it is one of these buffers; the last gives it back. */
     void release(INDArray b) {
-        if (owned.remove(b)) {
+        int[] n = holders.get(b);
+        if (n != null && --n[0] == 0) {
+            holders.remove(b);
             free.computeIfAbsent(new Key(b.dataType(), b.shape()), k -> new ArrayDeque<>()).push(b);
         }
     }

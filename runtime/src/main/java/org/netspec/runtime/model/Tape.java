@@ -101,6 +101,15 @@ public final class Tape {
         return buffers != null ? buffers.take(type, shape) : Nd4j.createUninitialized(type, shape, 'c');
     }
 
+    /**
+     * {@code g} itself when the running backward step is its only holder and may overwrite it, else
+     * a new array of its shape to write into.
+     */
+    static INDArray writableGradient(INDArray g) {
+        GradientBuffers buffers = RUNNING.get();
+        return buffers != null && buffers.exclusive(g) ? g : gradientArray(g.dataType(), g.shape());
+    }
+
     private Map<String, INDArray> run(INDArray output, INDArray gradOutput, GradientBuffers buffers) {
         Map<INDArray, INDArray> grads = new IdentityHashMap<>();
         grads.put(output, buffers.copy(gradOutput));
@@ -120,6 +129,7 @@ public final class Tape {
                 if (profile != null) {
                     profile.add(step.op() + " backward", step.op() + " backward", System.nanoTime() - start);
                 }
+                java.util.Set<INDArray> assigned = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
                 for (int k = 0; k < step.inputs().length; k++) {
                     INDArray r = inputGrads[k];
                     if (r == null) {
@@ -127,17 +137,26 @@ public final class Tape {
                     }
                     if (r == g && !moved) {
                         moved = true; // passed through unchanged (an add): g becomes the input's gradient
-                    } else if (buffers.owns(r) || GradientBuffers.overlap(r, g)) {
-                        r = buffers.copy(r); // g again, or a view of it: one owner per buffer
-                    } else {
-                        r = buffers.adopt(r);
+                    } else if (r == g || buffers.owns(r) && (assigned.contains(r) || !buffers.takenSinceDrain(r))) {
+                        r = buffers.share(r); // the same gradient for another input
+                    } else if (!buffers.owns(r)) {
+                        r = buffers.copy(r); // the op's own array (or a view of g): into a buffer
                     }
-                    INDArray previous = grads.get(step.inputs()[k]);
+                    assigned.add(r);
+                    INDArray input = step.inputs()[k];
+                    INDArray previous = grads.get(input);
                     if (previous == null) {
-                        grads.put(step.inputs()[k], r);
-                    } else {
+                        grads.put(input, r);
+                    } else if (buffers.exclusive(previous) && previous != r) {
                         previous.addi(r);
                         buffers.release(r);
+                    } else {
+                        // shared with another value's gradient: the sum goes into a buffer of its own
+                        INDArray sum = buffers.copy(previous);
+                        sum.addi(r);
+                        buffers.release(previous);
+                        buffers.release(r);
+                        grads.put(input, sum);
                     }
                 }
                 for (INDArray t : buffers.drainTaken()) {

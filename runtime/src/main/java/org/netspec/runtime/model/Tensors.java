@@ -23,12 +23,16 @@ public final class Tensors {
 
     /**
      * relu's input gradient from its output {@code y} and output gradient {@code g} (g where y > 0),
-     * written over {@code g}: a backward step owns the gradient it is given, and one buffer less
-     * is live.
+     * written over {@code g} when the backward step is its only holder (one buffer less is live),
+     * else into a new gradient buffer.
      */
     public static INDArray reluBackwardInPlace(INDArray y, INDArray g) {
-        return Elementwise.supports(y, g) ? Elementwise.reluBackward(y, g, g)
-                : g.muli(y.gt(0).castTo(g.dataType()));
+        INDArray out = Tape.writableGradient(g);
+        if (Elementwise.supports(y, g)) {
+            return Elementwise.reluBackward(y, g, out);
+        }
+        INDArray mask = y.gt(0).castTo(g.dataType());
+        return out == g ? g.muli(mask) : out.assign(g).muli(mask);
     }
 
     public static INDArray sigmoid(INDArray x) {

@@ -90,6 +90,11 @@ public class GradientCheckTest {
                 activation("silu", (ctx, y) -> ctx.silu(y)),
                 activation("gelu", (ctx, y) -> ctx.gelu(y)),
                 activation("one value, several consumers", (ctx, y) -> ctx.add(ctx.add(ctx.relu(y), ctx.tanh(y)), y)),
+                // the add hands one gradient buffer to both inputs: the relu must not overwrite it
+                activation("one gradient for two inputs, one through a relu", (ctx, y) -> {
+                    INDArray t = ctx.tanh(y);
+                    return ctx.add(ctx.relu(t), ctx.add(t, t));
+                }),
                 new Net("channel gate (squeeze-and-excitation)", Shape.of(4, 5, 5), (b, s) -> {
                     Layer conv = b.conv("c", s, 3, Size.of(3), Size.of(1), Padding.of(1), Size.of(1), 1, true);
                     Layer squeeze = b.mean("m", conv.output(), "spatial", true);
