@@ -9,6 +9,11 @@ public interface Layer {
 
     Shape output();
 
-    /** Runs on a batch: NHWC for feature maps, N x F for flat values. */
+    /**
+     * Runs on a batch: [N, H, W, C]-shaped feature maps, N x F flat values. A float32 feature map
+     * may hold its values in a layout oneDNN chose for this CPU rather than NHWC (the context
+     * knows which); {@link Model} hands out NHWC, and code running layers itself gets it with
+     * {@link Context#nhwc}.
+     */
     INDArray forward(INDArray x, Context ctx);
 }
