@@ -199,6 +199,25 @@ public final class Dnnl {
         return to;
     }
 
+    /** Reorder primitives between activation layouts, by their names: passes run the same ones every time. */
+    private static final java.util.Map<String, dnnl_primitive> REORDERS = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** {@link #reorderInto}, with the primitive kept under {@code key} (which names both layouts). */
+    static void reorderCached(String key, INDArray from, dnnl_memory_desc_t fromMd, INDArray to, dnnl_memory_desc_t toMd) {
+        dnnl_primitive reorder = REORDERS.computeIfAbsent(key, k -> {
+            dnnl_primitive_desc pd = new dnnl_primitive_desc();
+            check(dnnl_reorder_primitive_desc_create(pd, fromMd, ENGINE, toMd, ENGINE, null), "reorder description");
+            return primitive(pd, "reorder");
+        });
+        Memory src = wrap(fromMd, from);
+        Memory dst = wrap(toMd, to);
+        try {
+            execute(reorder, new int[] {DNNL_ARG_SRC, DNNL_ARG_DST}, new Memory[] {src, dst}, "reorder");
+        } finally {
+            destroy(src, dst);
+        }
+    }
+
     /** Copies {@code from} into {@code to}, converting between the two layouts. */
     static void reorderInto(INDArray from, dnnl_memory_desc_t fromMd, INDArray to, dnnl_memory_desc_t toMd) {
         dnnl_primitive_desc pd = new dnnl_primitive_desc();

@@ -98,9 +98,12 @@ public final class Elementwise {
         return out;
     }
 
+    /** The 1-d description of n floats, one per length: every call asks for it. */
     private static dnnl_memory_desc_t flat(long n) {
-        return Dnnl.desc(new long[] {n}, dnnl_a);
+        return FLAT.computeIfAbsent(n, k -> Dnnl.desc(new long[] {k}, dnnl_a));
     }
+
+    private static final Map<Long, dnnl_memory_desc_t> FLAT = new ConcurrentHashMap<>();
 
     private static dnnl_primitive addReluPrimitive(long n) {
         dnnl_memory_desc_t md = flat(n);

@@ -27,11 +27,14 @@ public final class Layout {
         this.nhwc = dnnl_memory_desc_equal(md, Dnnl.desc(dims(md), dnnl_nhwc)) == 1;
     }
 
-    /** NHWC for an [N, H, W, C]-shaped array. */
+    /** NHWC for an [N, H, W, C]-shaped array (one per shape: passes ask for it every time). */
     public static Layout nhwc(INDArray x) {
         long[] s = x.shape();
-        return new Layout(Dnnl.desc(new long[] {s[0], s[3], s[1], s[2]}, dnnl_nhwc));
+        return NHWC.computeIfAbsent(java.util.List.of(s[0], s[1], s[2], s[3]),
+                k -> new Layout(Dnnl.desc(new long[] {s[0], s[3], s[1], s[2]}, dnnl_nhwc)));
     }
+
+    private static final java.util.Map<java.util.List<Long>, Layout> NHWC = new java.util.concurrent.ConcurrentHashMap<>();
 
     public boolean isNhwc() {
         return nhwc;
@@ -49,7 +52,7 @@ public final class Layout {
     /** {@code x} (of this layout, [N, H, W, C]-shaped) copied into a new array of layout {@code to}. */
     public INDArray reorder(INDArray x, Layout to) {
         INDArray out = Nd4j.createUninitialized(DataType.FLOAT, x.shape(), 'c');
-        Dnnl.reorderInto(ConvForward.dense(x), md, out, to.md);
+        Dnnl.reorderCached(name + " -> " + to.name, ConvForward.dense(x), md, out, to.md);
         return out;
     }
 

@@ -26,8 +26,8 @@ public final class Conv extends OpLayer {
     private final Parameters parameters;
     private final ConvGeometry geometry;
     private final Nd4jConv nd4j;
-    /** oneDNN primitives and their re-laid-out weights, by batch size (float32 only). */
-    private final Map<Long, Kernel> kernels = new ConcurrentHashMap<>();
+    /** oneDNN primitives and their re-laid-out weights, by batch size and training or not (float32 only). */
+    private final Map<java.util.List<Object>, Kernel> kernels = new ConcurrentHashMap<>();
 
     /** The norm folded into this conv and whether its relu is fused, when there is one. */
     private Fusion fusion;
@@ -156,7 +156,10 @@ public final class Conv extends OpLayer {
         boolean choose = ctx.choosesLayouts() && (!training || oneDnnBackward(!leaf));
         long batch = x.size(0);
         long version = parameters.version();
-        Kernel k = kernels.get(batch);
+        // training and evaluation primitives side by side: a run that evaluates between epochs
+        // must not rebuild (and drop) them at every switch
+        java.util.List<Object> key = java.util.List.of(batch, training);
+        Kernel k = kernels.get(key);
         ConvForward.Fused fused = fold && fusion.relu() && !ctx.wants(fusion.norm().path()) ? ConvForward.Fused.RELU
                 : ConvForward.Fused.NONE;
         boolean fresh = k != null && !training && !k.conv.training() && k.version == version && k.folded == fold
@@ -174,7 +177,7 @@ public final class Conv extends OpLayer {
             // a training pass's weights change every step: keep the primitives, not them
             k = new Kernel(conv, training ? null : conv.prepare(fold ? foldedWeights()[0] : weight), version, fold,
                     backward, choose);
-            kernels.put(batch, k);
+            kernels.put(key, k);
         }
         x = ctx.relayout(x, k.conv.srcLayout());
         INDArray b = fold ? foldedWeights()[1] : bias != null ? bias : zeroBias();
@@ -217,7 +220,7 @@ public final class Conv extends OpLayer {
         INDArray gradIn;
         INDArray gradW;
         INDArray gradB;
-        Kernel kernel = kernels.get(x.size(0));
+        Kernel kernel = kernels.get(java.util.List.of(x.size(0), true));
         if (x.dataType() == DataType.FLOAT && kernel != null && kernel.backward != null
                 && oneDnnBackward(needInputGradient)) {
             INDArray[] g = kernel.backward.gradWeights(x, gradOut);
