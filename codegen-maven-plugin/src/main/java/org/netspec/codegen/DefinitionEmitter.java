@@ -192,7 +192,11 @@ final class DefinitionEmitter {
                 loop(f);
             } else {
                 Stmt.Return r = (Stmt.Return) stmt;
-                CodeBlock result = tensorOrStatic(r.value(), "out");
+                Expr.Binary residual = building ? null : residualEnd(r.value());
+                // return relu(y + shortcut): nothing here reads y afterwards, so its memory may hold the result
+                CodeBlock result = residual != null
+                        ? CodeBlock.of("ctx.addReluLastUse($L, $L)", tensor(residual.left()), tensor(residual.right()))
+                        : tensorOrStatic(r.value(), "out");
                 if (building) {
                     code.addStatement("setOutput($L)", result);
                 } else {
@@ -350,6 +354,13 @@ final class DefinitionEmitter {
         }
     }
 
+    /** The {@code a + b} of {@code relu(a + b)}, the end of a residual block; else null. */
+    private Expr.Binary residualEnd(Expr expr) {
+        return expr instanceof Expr.Call c && c.args().size() == 1 && isOp(c.callee(), "relu")
+                && c.args().get(0).name().isEmpty() && c.args().get(0).value() instanceof Expr.Binary b
+                && b.op() == BinaryOp.ADD ? b : null;
+    }
+
     /** A tensor-valued expression as a Java expression (a Shape while building, an INDArray while running). */
     private CodeBlock tensor(Expr expr) {
         if (expr instanceof Expr.Name n) {
@@ -365,9 +376,8 @@ final class DefinitionEmitter {
             return building ? CodeBlock.of("$T.$N($L, $L)", Rt.SHAPE, method, tensor(b.left()), tensor(b.right()))
                     : CodeBlock.of("ctx.$N($L, $L)", method, tensor(b.left()), tensor(b.right()));
         }
-        if (!building && expr instanceof Expr.Call c && c.args().size() == 1 && isOp(c.callee(), "relu")
-                && c.args().get(0).name().isEmpty() && c.args().get(0).value() instanceof Expr.Binary b
-                && b.op() == BinaryOp.ADD) {
+        Expr.Binary b = building ? null : residualEnd(expr);
+        if (b != null) {
             // relu(a + b), the end of a residual block: one pass instead of two
             return CodeBlock.of("ctx.addRelu($L, $L)", tensor(b.left()), tensor(b.right()));
         }

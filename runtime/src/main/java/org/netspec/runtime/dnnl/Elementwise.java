@@ -60,6 +60,12 @@ public final class Elementwise {
                 new int[] {DNNL_ARG_SRC, DNNL_ARG_SRC_1, DNNL_ARG_DST}, a, b);
     }
 
+    /** {@code max(a + b, 0)} into {@code out} (which may be {@code a}: oneDNN adds in place). */
+    public static INDArray addReluInto(INDArray a, INDArray b, INDArray out) {
+        return runInto(ADD_RELU.computeIfAbsent(a.length(), Elementwise::addReluPrimitive), "add+relu",
+                new int[] {DNNL_ARG_SRC, DNNL_ARG_SRC_1, DNNL_ARG_DST}, out, a, b);
+    }
+
     /** {@code max(a, 0)} into a new array of a's shape. */
     public static INDArray relu(INDArray a) {
         return run(RELU.computeIfAbsent(a.length(), Elementwise::reluPrimitive), "relu",

@@ -116,7 +116,7 @@ public final class BatchNorm extends OpLayer {
         INDArray out = xhat.mulRowVector(gamma).addiRowVector(beta).reshape('c', x.shape());
         Tape tape = ctx.tape();
         if (tape != null) {
-            tape.record(op(), out, new INDArray[] {x}, (gradOut, grads) -> {
+            tape.recordReusable(op(), out, new INDArray[] {x}, (gradOut, grads) -> {
                 INDArray g = gradOut.dup('c').reshape('c', rows.shape());
                 INDArray sumG = g.sum(0);
                 INDArray sumGX = g.mul(xhat).sum(0);
@@ -158,7 +158,7 @@ public final class BatchNorm extends OpLayer {
         updateRunning(mean, var, x.length() / x.size(x.rank() - 1));
         Tape tape = ctx.tape();
         if (tape != null) {
-            tape.record(op(), r[0], new INDArray[] {x}, (gradOut, grads) -> {
+            tape.recordReusable(op(), r[0], new INDArray[] {x}, (gradOut, grads) -> {
                 INDArray[] g = bn.backward(x, gradOut, gamma, mean, var, r[3],
                         Tape.gradientArray(DataType.FLOAT, x.shape()));
                 Tape.accumulate(grads, path() + ".weight", g[1]);

@@ -35,7 +35,12 @@ public abstract class Block implements Layer {
     public final INDArray forward(INDArray x, Context ctx) {
         Trace trace = ctx.trace();
         if (trace == null) {
-            return ctx.record(path, compute(x, ctx));
+            int outer = ctx.enterBlock();
+            try {
+                return ctx.record(path, compute(x, ctx));
+            } finally {
+                ctx.exitBlock(outer);
+            }
         }
         trace.enter(path);
         try {

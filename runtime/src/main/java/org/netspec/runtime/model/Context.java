@@ -310,6 +310,45 @@ public final class Context {
         return traced("add+relu", y, a, b);
     }
 
+    /**
+     * {@code relu(a + b)} where this is {@code a}'s last use: generated code calls it for a block
+     * that returns {@code relu(y + shortcut)}. A training pass then writes the result over {@code a}
+     * — one activation less kept per residual block, as torchvision's in-place add and relu — when
+     * nothing else can read it: {@code a} was made inside this block by an op whose backward does
+     * not read its output (a batch norm), no recorded op has read it, and it is not a kept feature.
+     * Otherwise, and in evaluation, as {@link #addRelu}.
+     */
+    public INDArray addReluLastUse(INDArray a, INDArray b) {
+        if (!java.util.Objects.equals(layout(a), layout(b))) {
+            return addReluLastUse(shared(a, b), shared(b, a));
+        }
+        if (tape == null || GradientBuffers.overlap(a, b) || kept.containsValue(a) || !tape.mayOverwrite(a, blockStart)) {
+            return addRelu(a, b);
+        }
+        long t = start();
+        INDArray y = stop("add+relu", "add+relu", t, Tensors.addReluOver(a, b));
+        laidOut(y, layout(a));
+        tape.record("add+relu", y, new INDArray[] {a, b}, (g, p) -> {
+            INDArray masked = Tensors.reluBackwardInPlace(y, g);
+            return new INDArray[] {masked, masked};
+        });
+        return y;
+    }
+
+    /** Index of the first tape step recorded inside the block now running. */
+    private int blockStart;
+
+    /** Marks the start of a block's ops (for {@link #addReluLastUse}); returns the outer block's mark. */
+    int enterBlock() {
+        int outer = blockStart;
+        blockStart = tape == null ? 0 : tape.size();
+        return outer;
+    }
+
+    void exitBlock(int outer) {
+        blockStart = outer;
+    }
+
     public INDArray multiply(INDArray a, INDArray b) {
         if (layout(a) != null || layout(b) != null) {
             return multiply(nhwc(a), nhwc(b)); // broadcasts by position

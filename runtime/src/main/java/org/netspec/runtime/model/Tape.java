@@ -30,7 +30,11 @@ public final class Tape {
         INDArray[] apply(INDArray gradOutput, Map<String, INDArray> parameterGradients);
     }
 
-    private record Step(String op, INDArray output, INDArray[] inputs, Backward backward) {}
+    /**
+     * {@code reusable}: the output is a new array that the step's backward does not read, so once no
+     * other step reads it, its memory may take another value ({@link #mayOverwrite}).
+     */
+    private record Step(String op, INDArray output, INDArray[] inputs, Backward backward, boolean reusable) {}
 
     private final List<Step> steps = new ArrayList<>();
     /** Every recorded output, so that an op can tell a network input (whose gradient nobody needs). */
@@ -47,17 +51,49 @@ public final class Tape {
     }
 
     void record(String op, INDArray output, INDArray[] inputs, Backward backward) {
+        record(op, output, inputs, backward, false);
+    }
+
+    /** {@link #record}, for an op whose output is a new array its backward does not read (a norm's). */
+    void recordReusable(String op, INDArray output, INDArray[] inputs, Backward backward) {
+        record(op, output, inputs, backward, true);
+    }
+
+    private void record(String op, INDArray output, INDArray[] inputs, Backward backward, boolean reusable) {
         for (INDArray in : inputs) {
             if (in == output) {
                 return; // a pass-through (identity, dropout off): nothing to differentiate
             }
         }
-        steps.add(new Step(op, output, inputs, backward));
+        steps.add(new Step(op, output, inputs, backward, reusable));
         outputs.add(output);
     }
 
     public int size() {
         return steps.size();
+    }
+
+    /**
+     * Whether {@code x}'s memory may take another value: x is the output of a step recorded at or
+     * after index {@code since} whose backward does not read it, and no step recorded so far reads
+     * it (nor a view of it). The caller vouches that no code after it reads x either.
+     */
+    boolean mayOverwrite(INDArray x, int since) {
+        boolean produced = false;
+        for (int i = steps.size() - 1; i >= 0; i--) {
+            Step step = steps.get(i);
+            if (step.output() == x) {
+                produced = i >= since && step.reusable();
+            } else if (GradientBuffers.overlap(step.output(), x)) {
+                return false;
+            }
+            for (INDArray in : step.inputs()) {
+                if (in == x || GradientBuffers.overlap(in, x)) {
+                    return false;
+                }
+            }
+        }
+        return produced;
     }
 
     /** The ops recorded so far, in order (what a backward pass will differentiate). */

@@ -2,6 +2,7 @@ package org.netspec.runtime.model;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.netspec.runtime.dnnl.Elementwise;
 
@@ -19,6 +20,19 @@ public final class Tensors {
     /** {@code relu(a + b)} in one pass: the end of a residual block. */
     public static INDArray addRelu(INDArray a, INDArray b) {
         return Elementwise.supports(a, b) ? Elementwise.addRelu(a, b) : Transforms.relu(a.add(b), false);
+    }
+
+    /**
+     * {@code relu(a + b)} written over {@code a}, returned as a new array object on a's memory (so
+     * that a tape tells the two values apart).
+     */
+    static INDArray addReluOver(INDArray a, INDArray b) {
+        if (Elementwise.supports(a, b) && a.ordering() == 'c' && a.elementWiseStride() == 1) {
+            Elementwise.addReluInto(a, b, a);
+        } else {
+            Transforms.relu(a.addi(b), false);
+        }
+        return Nd4j.create(a.data(), a.shape(), a.stride(), a.offset(), a.ordering(), a.dataType());
     }
 
     /**
