@@ -73,10 +73,51 @@ final class GradientBuffers {
         return b;
     }
 
+    /**
+     * Lends the memory of {@code dead}, an activation of the running pass that no backward step
+     * reads any more, to this pass's gradients: the gradients then take little memory beyond the
+     * activations. Lent memory is the pass's own and goes back with it ({@link #endPass}).
+     */
+    void lend(INDArray dead) {
+        lendable.add(dead);
+    }
+
+    /** Forgets every lent array and the gradients made on them (whose memory the next pass reuses). */
+    void endPass() {
+        lendable.clear();
+        for (INDArray b : borrowed) {
+            holders.remove(b);
+        }
+        borrowed.clear();
+    }
+
+    private final java.util.List<INDArray> lendable = new java.util.ArrayList<>();
+    /** Gradients on lent memory. */
+    private final java.util.Set<INDArray> borrowed = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+
+    /** The smallest lent array of {@code type} that holds {@code length} values, taken out of the list; or null. */
+    private INDArray borrow(DataType type, long length) {
+        int best = -1;
+        for (int i = 0; i < lendable.size(); i++) {
+            INDArray a = lendable.get(i);
+            if (a.dataType() == type && a.length() >= length && (best < 0 || a.length() < lendable.get(best).length())) {
+                best = i;
+            }
+        }
+        return best < 0 ? null : lendable.remove(best);
+    }
+
     /** A buffer of {@code shape}, owned from now on: for an op to write a gradient into. */
     INDArray take(DataType type, long[] shape) {
         ArrayDeque<INDArray> list = free.get(new Key(type, shape));
         INDArray b = list == null ? null : list.poll();
+        if (b == null) {
+            INDArray lent = borrow(type, org.nd4j.linalg.api.shape.Shape.lengthOf(shape));
+            if (lent != null) {
+                b = Nd4j.create(lent.data(), shape, Nd4j.getStrides(shape, 'c'), lent.offset(), 'c', type);
+                borrowed.add(b);
+            }
+        }
         if (b == null) {
             try (var ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
                 b = Nd4j.createUninitialized(type, shape, 'c');
@@ -100,6 +141,10 @@ final class GradientBuffers {
         int[] n = holders.get(b);
         if (n != null && --n[0] == 0) {
             holders.remove(b);
+            if (borrowed.remove(b)) {
+                lendable.add(b); // lent memory serves this pass only
+                return;
+            }
             free.computeIfAbsent(new Key(b.dataType(), b.shape()), k -> new ArrayDeque<>()).push(b);
         }
     }

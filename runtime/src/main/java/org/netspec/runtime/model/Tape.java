@@ -147,6 +147,84 @@ public final class Tape {
     }
 
     private Map<String, INDArray> run(INDArray output, INDArray gradOutput, GradientBuffers buffers) {
+        try {
+            return run(output, gradOutput, buffers, deadAfter(output));
+        } finally {
+            buffers.endPass();
+        }
+    }
+
+    /** An array a step names, its bytes, and the lowest step index that names its memory. */
+    private static final class Span {
+        final INDArray array;
+        final long start;
+        final long end;
+        int last;
+
+        Span(INDArray array, int step) {
+            this.array = array;
+            this.start = array.data().addressPointer().address() + array.offset() * array.dataType().width();
+            this.end = start + array.length() * array.dataType().width();
+            this.last = step;
+        }
+    }
+
+    /**
+     * For each step, the activations whose memory no step before it names: once backward has run
+     * that step, their memory can hold gradients ({@link GradientBuffers#lend}). Only dense arrays
+     * of the running pass's workspace qualify, made by a recorded op, and not the output (which the
+     * caller still reads); memory that several arrays share counts as one, dead when the last of them
+     * is read, and arrays that overlap only in part are left alone.
+     */
+    private List<List<INDArray>> deadAfter(INDArray output) {
+        List<List<INDArray>> dead = new ArrayList<>();
+        for (int i = 0; i < steps.size(); i++) {
+            dead.add(new ArrayList<>());
+        }
+        MemoryWorkspace pass = Nd4j.getMemoryManager().getCurrentWorkspace();
+        if (pass == null) {
+            return dead;
+        }
+        Map<INDArray, Span> named = new IdentityHashMap<>();
+        for (int i = 0; i < steps.size(); i++) {
+            final int at = i; // ascending: the first step that names an array is the last to read it
+            Step step = steps.get(i);
+            named.computeIfAbsent(step.output(), a -> new Span(a, at));
+            for (INDArray in : step.inputs()) {
+                named.computeIfAbsent(in, a -> new Span(a, at));
+            }
+        }
+        List<Span> spans = new ArrayList<>(named.values());
+        spans.sort(java.util.Comparator.comparingLong((Span sp) -> sp.start).thenComparingLong(sp -> -sp.end));
+        for (int from = 0; from < spans.size(); ) {
+            // a group: spans that overlap one another, transitively
+            int to = from + 1;
+            long end = spans.get(from).end;
+            while (to < spans.size() && spans.get(to).start < end) {
+                end = Math.max(end, spans.get(to).end);
+                to++;
+            }
+            List<Span> group = spans.subList(from, to);
+            Span first = group.get(0);
+            boolean reusable = true;
+            int last = Integer.MAX_VALUE;
+            for (Span sp : group) {
+                INDArray a = sp.array;
+                last = Math.min(last, sp.last);
+                reusable &= sp.start == first.start && sp.end == first.end && a != output && !isLeaf(a)
+                        && a.ordering() == 'c' && a.elementWiseStride() == 1 && a.isAttached()
+                        && a.data().getParentWorkspace() == pass;
+            }
+            if (reusable && first.end > first.start) {
+                dead.get(last).add(first.array);
+            }
+            from = to;
+        }
+        return dead;
+    }
+
+    private Map<String, INDArray> run(INDArray output, INDArray gradOutput, GradientBuffers buffers,
+            List<List<INDArray>> deadAfter) {
         Map<INDArray, INDArray> grads = new IdentityHashMap<>();
         grads.put(output, buffers.copy(gradOutput));
         buffers.drainTaken();
@@ -156,6 +234,7 @@ public final class Tape {
             Step step = steps.remove(i);
             INDArray g = grads.remove(step.output());
             if (g == null) {
+                deadAfter.get(i).forEach(buffers::lend);
                 continue; // this value did not reach the loss
             }
             boolean moved = false;
@@ -213,6 +292,7 @@ public final class Tape {
             if (!moved) {
                 buffers.release(g);
             }
+            deadAfter.get(i).forEach(buffers::lend);
         }
         return parameterGradients;
     }

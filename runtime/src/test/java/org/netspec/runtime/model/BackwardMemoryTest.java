@@ -11,9 +11,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * A backward pass holds only the activation gradients still to be read: through a chain of twelve
- * convs (and a residual add) it needs a few activations' worth of buffers, not twelve, and a second
- * step reuses them without a byte more and with the same gradients.
+ * A backward pass holds only the activation gradients still to be read, and most of them in the
+ * memory of activations it has finished with: through a chain of twelve convs (and a residual add)
+ * it allocates two activations' worth of buffers, not twelve, and a second step reuses them
+ * without a byte more and with the same gradients.
  */
 class BackwardMemoryTest {
     private static final int DEPTH = 12;
@@ -60,9 +61,10 @@ class BackwardMemoryTest {
         Map<String, INDArray> first = model.gradients(x, labels, 0).gradients();
         long activationBytes = 8L * 16 * 16 * 16 * Float.BYTES;
         long held = model.gradientBufferBytes();
-        // at most: the gradient being read, the one being written, the shortcut's, the mean's
-        // broadcast (and the head's few bytes); without the release it would be one per value, 25
-        assertThat(held).as("gradient buffers after one step, in bytes").isLessThan(5 * activationBytes);
+        // the mean's broadcast gradient and the first conv's, made before any activation is dead,
+        // and the head's few bytes; later gradients go into activations no step reads any more.
+        // Measured 2026-12-03: 2.01 activations (3.01 without the lending, 25 without the release)
+        assertThat(held).as("gradient buffers after one step, in bytes").isLessThan(5 * activationBytes / 2);
         Map<String, INDArray> second = model.gradients(x, labels, 0).gradients();
         assertThat(model.gradientBufferBytes()).as("a second step allocates no more").isEqualTo(held);
         assertThat(second.keySet()).isEqualTo(first.keySet()).hasSize(2 * DEPTH + 2);
