@@ -116,8 +116,11 @@ public final class ConvBackward {
         return gradIn;
     }
 
-    /** Gradients of the weights ([out, in / groups, kh, kw]) and of the bias (null without one). */
-    public INDArray[] gradWeights(INDArray x, INDArray gradOut) {
+    /**
+     * Gradients of the weights, written into {@code gradW} ([out, in / groups, kh, kw], dense
+     * float32), and of the bias (null without one).
+     */
+    public INDArray[] gradWeights(INDArray x, INDArray gradOut, INDArray gradW) {
         INDArray blocked = Dnnl.buffer(Dnnl.bytes(diffWeights));
         INDArray gradB = hasBias ? Nd4j.createUninitialized(DataType.FLOAT, geometry.outC()) : null;
         Dnnl.Memory s = Dnnl.wrap(src, ConvForward.dense(x));
@@ -131,8 +134,6 @@ public final class ConvBackward {
         } finally {
             Dnnl.destroy(s, dd, dw, db, p);
         }
-        long[] shape = {geometry.outC(), geometry.inC() / geometry.groups(), geometry.kh(), geometry.kw()};
-        INDArray gradW = Nd4j.createUninitialized(DataType.FLOAT, shape, 'c');
         Dnnl.reorderInto(blocked, diffWeights, gradW, geometry.userWeights());
         return new INDArray[] {gradW, gradB};
     }

@@ -223,7 +223,8 @@ public final class Conv extends OpLayer {
         Kernel kernel = kernels.get(java.util.List.of(x.size(0), true));
         if (x.dataType() == DataType.FLOAT && kernel != null && kernel.backward != null
                 && oneDnnBackward(needInputGradient)) {
-            INDArray[] g = kernel.backward.gradWeights(x, gradOut);
+            INDArray[] g = kernel.backward.gradWeights(x, gradOut,
+                    Tape.parameterGradientArray(DataType.FLOAT, weight.shape()));
             gradW = g[0];
             gradB = g[1];
             gradIn = needInputGradient ? kernel.backward.gradInput(gradOut, kernel.backward.prepare(weight),

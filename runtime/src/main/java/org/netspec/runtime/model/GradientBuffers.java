@@ -85,6 +85,7 @@ final class GradientBuffers {
     /** Forgets every lent array and the gradients made on them (whose memory the next pass reuses). */
     void endPass() {
         lendable.clear();
+        parameterArrays.clear();
         for (INDArray b : borrowed) {
             holders.remove(b);
         }
@@ -94,6 +95,24 @@ final class GradientBuffers {
     private final java.util.List<INDArray> lendable = new java.util.ArrayList<>();
     /** Gradients on lent memory. */
     private final java.util.Set<INDArray> borrowed = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+
+    /** Parameter gradients made for this pass outside any workspace: handed out as they are, not copied. */
+    private final java.util.Set<INDArray> parameterArrays = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+
+    /** A new array outside any workspace for a parameter's gradient, which the pass may hand out as it is. */
+    INDArray parameterArray(DataType type, long[] shape) {
+        INDArray a;
+        try (var ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            a = Nd4j.createUninitialized(type, shape, 'c');
+        }
+        parameterArrays.add(a);
+        return a;
+    }
+
+    /** Whether {@code a} came from {@link #parameterArray} in this pass. */
+    boolean isParameterArray(INDArray a) {
+        return parameterArrays.contains(a);
+    }
 
     /** The smallest lent array of {@code type} that holds {@code length} values, taken out of the list; or null. */
     private INDArray borrow(DataType type, long length) {

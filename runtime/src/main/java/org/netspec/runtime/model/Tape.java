@@ -138,6 +138,20 @@ public final class Tape {
     }
 
     /**
+     * An array for an op's backward to write a parameter's gradient into: outside any workspace,
+     * so that the pass hands it out without a copy.
+     */
+    static INDArray parameterGradientArray(DataType type, long[] shape) {
+        GradientBuffers buffers = RUNNING.get();
+        if (buffers != null) {
+            return buffers.parameterArray(type, shape);
+        }
+        try (var ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            return Nd4j.createUninitialized(type, shape, 'c');
+        }
+    }
+
+    /**
      * {@code g} itself when the running backward step is its only holder and may overwrite it, else
      * a new array of its shape to write into.
      */
@@ -283,7 +297,7 @@ public final class Tape {
                     INDArray v = e.getValue();
                     if (!kept.contains(v)) {
                         // out of the scratch workspace, and never one of the buffers that go back to the pool
-                        INDArray detached = v.isAttached() ? v.detach() : detachedCopy(v);
+                        INDArray detached = buffers.isParameterArray(v) ? v : v.isAttached() ? v.detach() : detachedCopy(v);
                         e.setValue(detached);
                         kept.add(detached);
                     }

@@ -39,6 +39,33 @@ class OptimizerTest {
         assertThat(w.getDouble(0, 1)).isCloseTo(p[1], within(1e-12));
     }
 
+    /** The one-pass float32 update of a big matrix: the rule's float operations, in its order, to the bit. */
+    @Test
+    void sgdOnePassOverABigFloatTensorMatchesTheRuleToTheBit() {
+        int n = 300 * 1001;
+        Nd4j.getRandom().setSeed(3);
+        INDArray w = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 300, 1001).subi(0.5); // a matrix: decayed
+        float[] p = w.reshape(n).toFloatVector();
+        float[] buf = new float[n];
+        Sgd sgd = new Sgd(0.9, true, 0.01, false);
+        for (int step = 0; step < 2; step++) {
+            INDArray g = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 300, 1001).subi(0.5);
+            float[] gv = g.reshape(n).toFloatVector();
+            sgd.step(one("w", w), one("w", g), 0.1);
+            for (int i = 0; i < n; i++) {
+                float d = gv[i] + p[i] * 0.01f;
+                buf[i] = buf[i] * 0.9f + d;
+                p[i] = p[i] - (d + buf[i] * 0.9f) * 0.1f;
+            }
+        }
+        float[] updated = w.reshape(n).toFloatVector();
+        int differs = -1;
+        for (int i = 0; i < n && differs < 0; i++) {
+            differs = Float.floatToIntBits(updated[i]) == Float.floatToIntBits(p[i]) ? -1 : i;
+        }
+        assertThat(differs).as("first value that differs").isEqualTo(-1);
+    }
+
     @Test
     void adamWFirstStepMovesByTheLearningRate() {
         INDArray w = Nd4j.createFromArray(new double[][] {{1.0, 1.0}});
