@@ -10,10 +10,12 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.netspec.runtime.dnnl.ConvGeometry;
 import org.netspec.runtime.dnnl.Layout;
 import org.netspec.runtime.dnnl.PoolForward;
+import org.netspec.runtime.dnnl.PoolTraining;
 
 /**
- * Max or average pooling on NHWC batches: float32 evaluation through oneDNN, everything else
- * through libnd4j. Average pooling counts padded cells, as PyTorch's default does.
+ * Max or average pooling: float32 through oneDNN (training and evaluation, in the layout the batch
+ * arrives in), other types on NHWC through libnd4j. Average pooling counts padded cells, as
+ * PyTorch's default does.
  */
 public final class Pool extends OpLayer {
     private final Builder.Window w;
@@ -22,6 +24,8 @@ public final class Pool extends OpLayer {
     private final ConvGeometry geometry;
     /** oneDNN evaluation primitives by batch size and input layout (float32). */
     private final Map<List<Object>, PoolForward> kernels = new ConcurrentHashMap<>();
+    /** oneDNN training primitives (forward and backward), likewise. */
+    private final Map<List<Object>, PoolTraining> trainingKernels = new ConcurrentHashMap<>();
 
     Pool(String path, Shape input, Shape output, Builder.Window w, boolean max) {
         super(path, output);
@@ -50,18 +54,28 @@ public final class Pool extends OpLayer {
 
     @Override
     INDArray apply(INDArray x, Context ctx) {
-        if (ctx.tape() == null && x.dataType() == DataType.FLOAT) {
-            Layout layout = ctx.layout(x);
-            PoolForward pool = kernels.computeIfAbsent(List.of(x.size(0), layout == null ? "nhwc" : layout),
-                    k -> new PoolForward(geometry, x.size(0), max, layout));
+        if (x.dataType() != DataType.FLOAT) {
+            return nd4j(ctx.nhwc(x), ctx);
+        }
+        Layout layout = ctx.layout(x);
+        List<Object> key = List.of(x.size(0), layout == null ? "nhwc" : layout);
+        Tape tape = ctx.tape();
+        if (tape == null) {
+            PoolForward pool = kernels.computeIfAbsent(key, k -> new PoolForward(geometry, x.size(0), max, layout));
             INDArray out = pool.run(x);
             ctx.laidOut(out, pool.dstLayout());
             return out;
         }
-        return nd4j(ctx.nhwc(x), ctx);
+        PoolTraining pool = trainingKernels.computeIfAbsent(key, k -> new PoolTraining(geometry, x.size(0), max, layout));
+        INDArray[] r = pool.forward(x);
+        ctx.laidOut(r[0], pool.dstLayout());
+        // backward reads where the maxima were, not the output
+        tape.recordReusable(op(), r[0], new INDArray[] {x}, (g, grads) -> new INDArray[] {
+                pool.backward(g, r[1], Tape.gradientArray(DataType.FLOAT, x.shape()))});
+        return r[0];
     }
 
-    /** NHWC through libnd4j, whose backward pairs with its forward. */
+    /** NHWC through libnd4j, whose backward pairs with its forward (float64: gradient checks). */
     private INDArray nd4j(INDArray x, Context ctx) {
         INDArray out = Nd4j.create(x.dataType(), x.size(0), output().height(), output().width(), x.size(3));
         // extra argument 9: for average pooling, 1 counts padded cells like PyTorch's count_include_pad.
