@@ -204,33 +204,37 @@ public final class Dnnl {
 
     /** {@link #reorderInto}, with the primitive kept under {@code key} (which names both layouts). */
     static void reorderCached(String key, INDArray from, dnnl_memory_desc_t fromMd, INDArray to, dnnl_memory_desc_t toMd) {
-        dnnl_primitive reorder = REORDERS.computeIfAbsent(key, k -> {
-            dnnl_primitive_desc pd = new dnnl_primitive_desc();
-            check(dnnl_reorder_primitive_desc_create(pd, fromMd, ENGINE, toMd, ENGINE, null), "reorder description");
-            return primitive(pd, "reorder");
-        });
-        Memory src = wrap(fromMd, from);
-        Memory dst = wrap(toMd, to);
-        try {
-            execute(reorder, new int[] {DNNL_ARG_SRC, DNNL_ARG_DST}, new Memory[] {src, dst}, "reorder");
-        } finally {
-            destroy(src, dst);
-        }
+        run(REORDERS.computeIfAbsent(key, k -> reorderPrimitive(fromMd, toMd)), from, fromMd, to, toMd);
     }
 
     /** Copies {@code from} into {@code to}, converting between the two layouts. */
     static void reorderInto(INDArray from, dnnl_memory_desc_t fromMd, INDArray to, dnnl_memory_desc_t toMd) {
+        dnnl_primitive reorder = reorderPrimitive(fromMd, toMd);
+        try {
+            run(reorder, from, fromMd, to, toMd);
+        } finally {
+            dnnl_primitive_destroy(reorder);
+        }
+    }
+
+    private static dnnl_primitive reorderPrimitive(dnnl_memory_desc_t fromMd, dnnl_memory_desc_t toMd) {
         dnnl_primitive_desc pd = new dnnl_primitive_desc();
         check(dnnl_reorder_primitive_desc_create(pd, fromMd, ENGINE, toMd, ENGINE, null), "reorder description");
-        dnnl_primitive reorder = primitive(pd, "reorder");
+        try {
+            return primitive(pd, "reorder");
+        } finally {
+            dnnl_primitive_desc_destroy(pd); // the primitive keeps its own copy
+        }
+    }
+
+    private static void run(dnnl_primitive reorder, INDArray from, dnnl_memory_desc_t fromMd, INDArray to,
+            dnnl_memory_desc_t toMd) {
         Memory src = wrap(fromMd, from);
         Memory dst = wrap(toMd, to);
         try {
             execute(reorder, new int[] {DNNL_ARG_SRC, DNNL_ARG_DST}, new Memory[] {src, dst}, "reorder");
         } finally {
             destroy(src, dst);
-            dnnl_primitive_destroy(reorder);
-            dnnl_primitive_desc_destroy(pd);
         }
     }
 }

@@ -9,8 +9,7 @@ import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
 import org.netspec.runtime.dnnl.ConvGeometry;
 import org.netspec.runtime.dnnl.Layout;
-import org.netspec.runtime.dnnl.PoolForward;
-import org.netspec.runtime.dnnl.PoolTraining;
+import org.netspec.runtime.dnnl.Pooling;
 
 /**
  * Max or average pooling: float32 through oneDNN (training and evaluation, in the layout the batch
@@ -22,10 +21,8 @@ public final class Pool extends OpLayer {
     private final boolean max;
 
     private final ConvGeometry geometry;
-    /** oneDNN evaluation primitives by batch size and input layout (float32). */
-    private final Map<List<Object>, PoolForward> kernels = new ConcurrentHashMap<>();
-    /** oneDNN training primitives (forward and backward), likewise. */
-    private final Map<List<Object>, PoolTraining> trainingKernels = new ConcurrentHashMap<>();
+    /** oneDNN primitives by batch size, input layout and mode (float32). */
+    private final Map<List<Object>, Pooling> kernels = new ConcurrentHashMap<>();
 
     Pool(String path, Shape input, Shape output, Builder.Window w, boolean max) {
         super(path, output);
@@ -58,20 +55,17 @@ public final class Pool extends OpLayer {
             return nd4j(ctx.nhwc(x), ctx);
         }
         Layout layout = ctx.layout(x);
-        List<Object> key = List.of(x.size(0), layout == null ? "nhwc" : layout);
         Tape tape = ctx.tape();
-        if (tape == null) {
-            PoolForward pool = kernels.computeIfAbsent(key, k -> new PoolForward(geometry, x.size(0), max, layout));
-            INDArray out = pool.run(x);
-            ctx.laidOut(out, pool.dstLayout());
-            return out;
-        }
-        PoolTraining pool = trainingKernels.computeIfAbsent(key, k -> new PoolTraining(geometry, x.size(0), max, layout));
+        boolean training = tape != null;
+        Pooling pool = kernels.computeIfAbsent(List.of(x.size(0), layout == null ? "nhwc" : layout, training),
+                k -> new Pooling(geometry, x.size(0), max, layout, training));
         INDArray[] r = pool.forward(x);
         ctx.laidOut(r[0], pool.dstLayout());
-        // backward reads where the maxima were, not the output
-        tape.recordReusable(op(), r[0], new INDArray[] {x}, (g, grads) -> new INDArray[] {
-                pool.backward(g, r[1], Tape.gradientArray(DataType.FLOAT, x.shape()))});
+        if (training) {
+            // backward reads where the maxima were, not the output
+            tape.recordReusable(op(), r[0], new INDArray[] {x}, (g, grads) -> new INDArray[] {
+                    pool.backward(g, r[1], Tape.gradientArray(DataType.FLOAT, x.shape()))});
+        }
         return r[0];
     }
 

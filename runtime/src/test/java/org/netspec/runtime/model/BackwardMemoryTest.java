@@ -28,27 +28,14 @@ class BackwardMemoryTest {
                 }
                 Layer mean = b.mean("mean", x, "spatial", false);
                 Layer fc = b.dense("fc", mean.output(), 10, true);
-                return new Layer() {
-                    @Override
-                    public String path() {
-                        return "";
+                return TestLayers.of("", fc.output(), (in, ctx) -> {
+                    INDArray y = in;
+                    for (int i = 0; i < DEPTH; i++) {
+                        INDArray z = ctx.relu(convs.get(i).forward(y, ctx));
+                        y = i % 4 == 3 ? ctx.add(z, y) : z; // a shortcut every four convs
                     }
-
-                    @Override
-                    public Shape output() {
-                        return fc.output();
-                    }
-
-                    @Override
-                    public INDArray forward(INDArray in, Context ctx) {
-                        INDArray y = in;
-                        for (int i = 0; i < DEPTH; i++) {
-                            INDArray z = ctx.relu(convs.get(i).forward(y, ctx));
-                            y = i % 4 == 3 ? ctx.add(z, y) : z; // a shortcut every four convs
-                        }
-                        return fc.forward(mean.forward(y, ctx), ctx);
-                    }
-                };
+                    return fc.forward(mean.forward(y, ctx), ctx);
+                });
             });
         }
     }

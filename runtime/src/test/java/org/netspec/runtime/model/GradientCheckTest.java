@@ -98,23 +98,10 @@ public class GradientCheckTest {
                 new Net("channel gate (squeeze-and-excitation)", Shape.of(4, 5, 5), (b, s) -> {
                     Layer conv = b.conv("c", s, 3, Size.of(3), Size.of(1), Padding.of(1), Size.of(1), 1, true);
                     Layer squeeze = b.mean("m", conv.output(), "spatial", true);
-                    return new Layer() {
-                        @Override
-                        public String path() {
-                            return "se";
-                        }
-
-                        @Override
-                        public Shape output() {
-                            return conv.output();
-                        }
-
-                        @Override
-                        public INDArray forward(INDArray x, Context ctx) {
-                            INDArray y = conv.forward(x, ctx);
-                            return ctx.multiply(y, ctx.sigmoid(squeeze.forward(y, ctx)));
-                        }
-                    };
+                    return TestLayers.of("se", conv.output(), (x, ctx) -> {
+                        INDArray y = conv.forward(x, ctx);
+                        return ctx.multiply(y, ctx.sigmoid(squeeze.forward(y, ctx)));
+                    });
                 }, plain()));
     }
 
@@ -131,22 +118,7 @@ public class GradientCheckTest {
 
     /** {@code second} applied to {@code first}'s output. */
     public static Layer sequence(Layer first, Layer second) {
-        return new Layer() {
-            @Override
-            public String path() {
-                return "seq";
-            }
-
-            @Override
-            public Shape output() {
-                return second.output();
-            }
-
-            @Override
-            public INDArray forward(INDArray x, Context ctx) {
-                return second.forward(first.forward(x, ctx), ctx);
-            }
-        };
+        return TestLayers.of("seq", second.output(), (x, ctx) -> second.forward(first.forward(x, ctx), ctx));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -53,22 +53,7 @@ class OneDnnAgreementTest {
         Shape in = net.input();
         Layer front = b.conv("front", in, in.channels(), Size.of(1), Size.of(1), Padding.of(0), Size.of(1), 1, false);
         Layer layer = net.build().apply(b, front.output());
-        return new Layer() {
-            @Override
-            public String path() {
-                return "net";
-            }
-
-            @Override
-            public Shape output() {
-                return layer.output();
-            }
-
-            @Override
-            public INDArray forward(INDArray x, Context ctx) {
-                return ctx.nhwc(net.ops().apply(layer, front.forward(x, ctx), ctx));
-            }
-        };
+        return TestLayers.of("net", layer.output(), (x, ctx) -> ctx.nhwc(net.ops().apply(layer, front.forward(x, ctx), ctx)));
     }
 
     @ParameterizedTest(name = "{0}")

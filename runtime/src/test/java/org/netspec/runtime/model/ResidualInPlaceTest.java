@@ -29,26 +29,13 @@ class ResidualInPlaceTest {
                 built[1] = b.batchnorm("bn", built[0].output(), 0.1, 1e-5, Init.ONES, false);
                 Layer mean = b.mean("mean", x, "spatial", false);
                 Layer fc = b.dense("fc", mean.output(), 4, true);
-                return new Layer() {
-                    @Override
-                    public String path() {
-                        return "";
-                    }
-
-                    @Override
-                    public Shape output() {
-                        return fc.output();
-                    }
-
-                    @Override
-                    public INDArray forward(INDArray in, Context ctx) {
-                        int outer = ctx.enterBlock();
-                        INDArray y = built[1].forward(built[0].forward(in, ctx), ctx);
-                        INDArray out = lastUse ? ctx.addReluLastUse(y, in) : ctx.addRelu(y, in);
-                        ctx.exitBlock(outer);
-                        return fc.forward(mean.forward(out, ctx), ctx);
-                    }
-                };
+                return TestLayers.of("", fc.output(), (in, ctx) -> {
+                    int outer = ctx.enterBlock();
+                    INDArray y = built[1].forward(built[0].forward(in, ctx), ctx);
+                    INDArray out = lastUse ? ctx.addReluLastUse(y, in) : ctx.addRelu(y, in);
+                    ctx.exitBlock(outer);
+                    return fc.forward(mean.forward(out, ctx), ctx);
+                });
             });
             System.arraycopy(built, 0, layers, 0, 2);
         }

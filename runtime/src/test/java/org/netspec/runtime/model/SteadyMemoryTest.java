@@ -29,24 +29,11 @@ class SteadyMemoryTest {
                 Layer pool = b.maxpool("pool", conv2.output(), Size.of(2), Size.of(2), Padding.of(0));
                 Layer mean = b.mean("mean", pool.output(), "spatial", false);
                 Layer fc = b.dense("fc", mean.output(), 10, true);
-                return new Layer() {
-                    @Override
-                    public String path() {
-                        return "";
-                    }
-
-                    @Override
-                    public Shape output() {
-                        return fc.output();
-                    }
-
-                    @Override
-                    public INDArray forward(INDArray in, Context ctx) {
-                        INDArray y = ctx.relu(bn1.forward(conv1.forward(in, ctx), ctx));
-                        y = ctx.addRelu(conv2.forward(y, ctx), y);
-                        return fc.forward(mean.forward(pool.forward(y, ctx), ctx), ctx);
-                    }
-                };
+                return TestLayers.of("", fc.output(), (in, ctx) -> {
+                    INDArray y = ctx.relu(bn1.forward(conv1.forward(in, ctx), ctx));
+                    y = ctx.addRelu(conv2.forward(y, ctx), y);
+                    return fc.forward(mean.forward(pool.forward(y, ctx), ctx), ctx);
+                });
             });
         }
     }

@@ -20,16 +20,15 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.netspec.runtime.data.Dataset;
 import org.netspec.runtime.model.BatchNorm;
-import org.netspec.runtime.model.Context;
 import org.netspec.runtime.model.Conv;
 import org.netspec.runtime.model.Dense;
 import org.netspec.runtime.model.Init;
-import org.netspec.runtime.model.Layer;
 import org.netspec.runtime.model.Mean;
 import org.netspec.runtime.model.Model;
 import org.netspec.runtime.model.Padding;
 import org.netspec.runtime.model.Shape;
 import org.netspec.runtime.model.Size;
+import org.netspec.runtime.model.TestLayers;
 
 /**
  * Gradient accumulation and data-parallel processes compute one thing: N processes of a world
@@ -50,24 +49,11 @@ class AccumulationTest {
                 BatchNorm bn = norm ? b.batchnorm("bn", conv.output(), 0.1, 1e-5, Init.ONES, false) : null;
                 Mean mean = b.mean("mean", conv.output(), "spatial", false);
                 Dense fc = b.dense("fc", mean.output(), 4, true);
-                return new Layer() {
-                    @Override
-                    public String path() {
-                        return "";
-                    }
-
-                    @Override
-                    public Shape output() {
-                        return fc.output();
-                    }
-
-                    @Override
-                    public INDArray forward(INDArray in, Context ctx) {
-                        INDArray y = conv.forward(in, ctx);
-                        y = ctx.relu(bn == null ? y : bn.forward(y, ctx));
-                        return fc.forward(mean.forward(y, ctx), ctx);
-                    }
-                };
+                return TestLayers.of("", fc.output(), (in, ctx) -> {
+                    INDArray y = conv.forward(in, ctx);
+                    y = ctx.relu(bn == null ? y : bn.forward(y, ctx));
+                    return fc.forward(mean.forward(y, ctx), ctx);
+                });
             });
         }
     }

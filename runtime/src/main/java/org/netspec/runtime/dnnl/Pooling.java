@@ -7,6 +7,7 @@ import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SCRATCHPAD;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WORKSPACE;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_format_tag_any;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_forward_inference;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_forward_training;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_nhwc;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_pooling_avg_include_padding;
@@ -33,24 +34,29 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Max or average pooling of a training pass through oneDNN, both ways, in the layout the batch
- * arrives in (no reorder to NHWC and back around it): forward keeps what backward needs of the
- * max (oneDNN's workspace: where each maximum was), backward routes the gradient there.
+ * Max or average pooling through oneDNN for one geometry and batch size, in the layout the batch
+ * arrives in (no reorder to NHWC and back around it). For training, forward keeps what backward
+ * needs of the max (oneDNN's workspace: where each maximum was) and backward routes the gradient
+ * there; an evaluation primitive runs forward only.
  */
-public final class PoolTraining {
+public final class Pooling {
     private final ConvGeometry geometry;
     private final dnnl_memory_desc_t src;
     private final dnnl_memory_desc_t dst;
     private final Layout dstLayout;
     private final dnnl_primitive_desc forwardPd;
+    /** Null for evaluation. */
     private final dnnl_primitive_desc backwardPd;
     private final dnnl_primitive forward;
     private final dnnl_primitive backward;
-    /** Null for average pooling, which needs no workspace. */
+    /** Null for average pooling, which needs no workspace, and for evaluation. */
     private final dnnl_memory_desc_t workspace;
 
-    /** {@code g}'s channels, sizes, kernel, stride and pads; {@code layout} the input's (null: NHWC). */
-    public PoolTraining(ConvGeometry g, long batch, boolean max, Layout layout) {
+    /**
+     * {@code g}'s channels, sizes, kernel, stride and pads (its dilation and groups are 1);
+     * {@code layout} the input's (null: NHWC); the output takes the input's layout family.
+     */
+    public Pooling(ConvGeometry g, long batch, boolean max, Layout layout, boolean training) {
         this.geometry = g;
         this.src = layout != null ? layout.md : g.src(batch);
         int alg = max ? dnnl_pooling_max : dnnl_pooling_avg_include_padding;
@@ -58,7 +64,7 @@ public final class PoolTraining {
         dnnl_memory_desc_t anyDst = Dnnl.desc(new long[] {batch, g.outC(), g.outH(), g.outW()},
                 layout != null ? dnnl_format_tag_any : dnnl_nhwc);
         dnnl_pooling_desc_t fd = new dnnl_pooling_desc_t();
-        Dnnl.check(dnnl_pooling_forward_desc_init(fd, dnnl_forward_training, alg, src, anyDst, g.strides(), kernel,
+        Dnnl.check(dnnl_pooling_forward_desc_init(fd, training ? dnnl_forward_training : dnnl_forward_inference, alg, src, anyDst, g.strides(), kernel,
                 g.padBefore(), g.padAfter()), "pooling description " + g);
         dnnl_primitive_attr attr = new dnnl_primitive_attr();
         Dnnl.check(dnnl_primitive_attr_create(attr), "attributes");
@@ -69,18 +75,23 @@ public final class PoolTraining {
                     "pooling " + g);
             dstLayout = new Layout(dnnl_primitive_desc_query_md(forwardPd, dnnl_query_dst_md, 0));
             dst = dstLayout.md;
-            dnnl_pooling_desc_t bd = new dnnl_pooling_desc_t();
-            Dnnl.check(dnnl_pooling_backward_desc_init(bd, alg, src, dst, g.strides(), kernel, g.padBefore(),
-                    g.padAfter()), "pooling backward description " + g);
-            backwardPd = new dnnl_primitive_desc();
-            Dnnl.check(dnnl_primitive_desc_create(backwardPd, new const_dnnl_op_desc_t(bd), attr, Dnnl.engine(), forwardPd),
-                    "pooling backward " + g);
+            if (training) {
+                dnnl_pooling_desc_t bd = new dnnl_pooling_desc_t();
+                Dnnl.check(dnnl_pooling_backward_desc_init(bd, alg, src, dst, g.strides(), kernel, g.padBefore(),
+                        g.padAfter()), "pooling backward description " + g);
+                backwardPd = new dnnl_primitive_desc();
+                Dnnl.check(dnnl_primitive_desc_create(backwardPd, new const_dnnl_op_desc_t(bd), attr, Dnnl.engine(),
+                        forwardPd), "pooling backward " + g);
+            } else {
+                backwardPd = null;
+            }
         } finally {
             dnnl_primitive_attr_destroy(attr);
         }
-        workspace = max ? ConvForward.copy(dnnl_primitive_desc_query_md(forwardPd, dnnl_query_workspace_md, 0)) : null;
+        workspace = max && training
+                ? ConvForward.copy(dnnl_primitive_desc_query_md(forwardPd, dnnl_query_workspace_md, 0)) : null;
         forward = Dnnl.primitive(forwardPd, "pooling");
-        backward = Dnnl.primitive(backwardPd, "pooling backward");
+        backward = training ? Dnnl.primitive(backwardPd, "pooling backward") : null;
     }
 
     /** The layout of the output: the input's, or NHWC. */
@@ -88,7 +99,7 @@ public final class PoolTraining {
         return dstLayout;
     }
 
-    /** The pooled batch and what backward needs of it (null for average pooling): {out, workspace}. */
+    /** The pooled batch and what backward needs of it (null for average pooling and evaluation): {out, workspace}. */
     public INDArray[] forward(INDArray x) {
         INDArray out = Nd4j.createUninitialized(DataType.FLOAT, x.size(0), geometry.outH(), geometry.outW(), geometry.outC());
         INDArray ws = workspace == null ? null : Dnnl.buffer(Dnnl.bytes(workspace));
