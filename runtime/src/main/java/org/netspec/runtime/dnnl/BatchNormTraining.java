@@ -97,7 +97,7 @@ public final class BatchNormTraining {
      * used, and what backward needs of the relu (null when not fused): {y, mean, var, workspace}.
      */
     public INDArray[] forward(INDArray x, INDArray gamma, INDArray beta) {
-        INDArray y = Nd4j.createUninitialized(DataType.FLOAT, x.shape(), 'c');
+        INDArray y = Dnnl.uninitialized(x.shape());
         long c = x.size(x.rank() - 1);
         INDArray mean = Nd4j.createUninitialized(DataType.FLOAT, c);
         INDArray var = Nd4j.createUninitialized(DataType.FLOAT, c);

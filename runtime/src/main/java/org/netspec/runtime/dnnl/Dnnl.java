@@ -105,7 +105,7 @@ public final class Dnnl {
         if (array.length() * Float.BYTES < bytes(md)) {
             throw new IllegalArgumentException("array of " + array.length() + " floats is smaller than " + bytes(md) + " bytes");
         }
-        long address = array.data().addressPointer().address() + array.offset() * Float.BYTES;
+        long address = array.data().addressPointer().address(); // a view's buffer starts at its first value
         dnnl_memory memory = new dnnl_memory();
         check(dnnl_memory_create(memory, md, ENGINE, new Address(address)), "memory");
         return new Memory(memory, array);
@@ -120,8 +120,24 @@ public final class Dnnl {
 
     /** A float32 array of at least {@code bytes} bytes in the current workspace, for oneDNN's own use. */
     static INDArray buffer(long bytes) {
-        return Nd4j.createUninitialized(DataType.FLOAT, Math.max(1, (bytes + Float.BYTES - 1) / Float.BYTES));
+        return uninitialized(Math.max(1, (bytes + Float.BYTES - 1) / Float.BYTES));
     }
+
+    /**
+     * A row-major float32 array of {@code shape} (in the current workspace, if any) that starts on
+     * a 64-byte boundary. oneDNN's kernels load and store whole 32- or 64-byte vectors; ND4J's
+     * arrays start 16 bytes off such a boundary, so that half of those vectors would straddle two
+     * cache lines (a ResNet-20 training conv ran 5.3 ms misaligned against 3.0 ms in evaluation).
+     */
+    public static INDArray uninitialized(long... shape) {
+        long n = org.nd4j.linalg.api.shape.Shape.lengthOf(shape);
+        INDArray base = Nd4j.createUninitialized(DataType.FLOAT, n + ALIGNMENT / Float.BYTES);
+        long address = base.data().addressPointer().address();
+        long skip = (ALIGNMENT - address % ALIGNMENT) % ALIGNMENT / Float.BYTES;
+        return Nd4j.create(base.data(), shape, Nd4j.getStrides(shape, 'c'), skip, 'c', DataType.FLOAT);
+    }
+
+    private static final long ALIGNMENT = 64;
 
     /**
      * A memory for {@code pd}'s scratchpad (user-managed, so that concurrent calls of one

@@ -86,7 +86,7 @@ public final class Elementwise {
      * {@code kinds} names the inputs' arguments, then the output's.
      */
     private static INDArray run(dnnl_primitive p, String what, int[] kinds, INDArray... inputs) {
-        return runInto(p, what, kinds, Nd4j.createUninitialized(DataType.FLOAT, inputs[0].shape(), 'c'), inputs);
+        return runInto(p, what, kinds, Dnnl.uninitialized(inputs[0].shape()), inputs);
     }
 
     private static INDArray runInto(dnnl_primitive p, String what, int[] kinds, INDArray out, INDArray... inputs) {

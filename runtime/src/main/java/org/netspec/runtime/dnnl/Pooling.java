@@ -101,7 +101,7 @@ public final class Pooling {
 
     /** The pooled batch and what backward needs of it (null for average pooling and evaluation): {out, workspace}. */
     public INDArray[] forward(INDArray x) {
-        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, x.size(0), geometry.outH(), geometry.outW(), geometry.outC());
+        INDArray out = Dnnl.uninitialized(x.size(0), geometry.outH(), geometry.outW(), geometry.outC());
         INDArray ws = workspace == null ? null : Dnnl.buffer(Dnnl.bytes(workspace));
         Dnnl.Memory[] m = {Dnnl.wrap(src, ConvForward.dense(x)), Dnnl.wrap(dst, out), Dnnl.scratchpad(forwardPd),
                 ws == null ? null : Dnnl.wrap(workspace, ws)};

@@ -8,6 +8,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.netspec.runtime.dnnl.ConvBackward;
 import org.netspec.runtime.dnnl.ConvForward;
+import org.netspec.runtime.dnnl.Dnnl;
 import org.netspec.runtime.dnnl.ConvGeometry;
 
 /**
@@ -181,8 +182,7 @@ public final class Conv extends OpLayer {
         }
         x = ctx.relayout(x, k.conv.srcLayout());
         INDArray b = fold ? foldedWeights()[1] : bias != null ? bias : zeroBias();
-        INDArray out = Nd4j.createUninitialized(DataType.FLOAT, batch, output().height(), output().width(),
-                output().channels());
+        INDArray out = Dnnl.uninitialized(batch, output().height(), output().width(), output().channels());
         if (training) {
             // the re-laid-out weights and the scratchpad are dead once the conv has run: not kept
             // in the pass's workspace until the step ends

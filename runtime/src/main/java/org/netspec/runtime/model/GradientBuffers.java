@@ -133,13 +133,14 @@ final class GradientBuffers {
         if (b == null) {
             INDArray lent = borrow(type, org.nd4j.linalg.api.shape.Shape.lengthOf(shape));
             if (lent != null) {
-                b = Nd4j.create(lent.data(), shape, Nd4j.getStrides(shape, 'c'), lent.offset(), 'c', type);
+                b = Nd4j.create(lent.data(), shape, Nd4j.getStrides(shape, 'c'), 0, 'c', type); // from lent's first value
                 borrowed.add(b);
             }
         }
         if (b == null) {
             try (var ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-                b = Nd4j.createUninitialized(type, shape, 'c');
+                b = type == DataType.FLOAT ? org.netspec.runtime.dnnl.Dnnl.uninitialized(shape)
+                        : Nd4j.createUninitialized(type, shape, 'c');
             }
             allocatedBytes += b.length() * type.width();
         }

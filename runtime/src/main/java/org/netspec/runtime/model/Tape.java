@@ -177,7 +177,7 @@ public final class Tape {
 
         Span(INDArray array, int step) {
             this.array = array;
-            this.start = array.data().addressPointer().address() + array.offset() * array.dataType().width();
+            this.start = array.data().addressPointer().address(); // a view's buffer starts at its first value
             this.end = start + array.length() * array.dataType().width();
             this.last = step;
         }

@@ -32,7 +32,7 @@ public final class Tensors {
         } else {
             Transforms.relu(a.addi(b), false);
         }
-        return Nd4j.create(a.data(), a.shape(), a.stride(), a.offset(), a.ordering(), a.dataType());
+        return Nd4j.create(a.data(), a.shape(), a.stride(), 0, a.ordering(), a.dataType()); // a view's buffer starts at its first value
     }
 
     /**
