@@ -20,7 +20,8 @@ import picocli.CommandLine.Spec;
         description = {"Time evaluation forward passes of a model on random input after warm-up;",
                 "with --train, training steps (forward in training mode, loss, backward, and",
                 "an SGD update with Nesterov momentum 0.9, as a training run takes).",
-                "For the published figures use the JMH benchmarks; this is a quick look."})
+                "benchmarks/side-by-side.sh runs it beside PyTorch and ONNX Runtime",
+                "(the README's figures); benchmarks/run.sh (JMH) tracks regressions."})
 final class BenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
