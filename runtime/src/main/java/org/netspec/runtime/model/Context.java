@@ -298,8 +298,13 @@ public final class Context {
         if (!java.util.Objects.equals(layout(a), layout(b))) {
             return addRelu(shared(a, b), shared(b, a)); // elementwise: any layout, as long as both share it
         }
+        return addRelu(a, b, false);
+    }
+
+    /** {@code relu(a + b)} of two arrays in one layout, into a new array or {@code over} a's memory. */
+    private INDArray addRelu(INDArray a, INDArray b, boolean over) {
         long t = start();
-        INDArray y = stop("add+relu", "add+relu", t, Tensors.addRelu(a, b));
+        INDArray y = stop("add+relu", "add+relu", t, over ? Tensors.addReluOver(a, b) : Tensors.addRelu(a, b));
         laidOut(y, layout(a));
         if (tape != null) {
             tape.record("add+relu", y, new INDArray[] {a, b}, (g, p) -> {
@@ -322,17 +327,9 @@ public final class Context {
         if (!java.util.Objects.equals(layout(a), layout(b))) {
             return addReluLastUse(shared(a, b), shared(b, a));
         }
-        if (tape == null || GradientBuffers.overlap(a, b) || kept.containsValue(a) || !tape.mayOverwrite(a, blockStart)) {
-            return addRelu(a, b);
-        }
-        long t = start();
-        INDArray y = stop("add+relu", "add+relu", t, Tensors.addReluOver(a, b));
-        laidOut(y, layout(a));
-        tape.record("add+relu", y, new INDArray[] {a, b}, (g, p) -> {
-            INDArray masked = Tensors.reluBackwardInPlace(y, g);
-            return new INDArray[] {masked, masked};
-        });
-        return y;
+        boolean over = tape != null && !GradientBuffers.overlap(a, b) && !kept.containsValue(a)
+                && tape.mayOverwrite(a, blockStart);
+        return addRelu(a, b, over);
     }
 
     /** Index of the first tape step recorded inside the block now running. */

@@ -8,6 +8,7 @@ import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.netspec.runtime.dnnl.Dnnl;
 
 /**
  * The activation gradients of backward passes, in buffers outside any workspace that go back to a
@@ -139,7 +140,7 @@ final class GradientBuffers {
         }
         if (b == null) {
             try (var ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-                b = type == DataType.FLOAT ? org.netspec.runtime.dnnl.Dnnl.uninitialized(shape)
+                b = type == DataType.FLOAT ? Dnnl.uninitialized(shape)
                         : Nd4j.createUninitialized(type, shape, 'c');
             }
             allocatedBytes += b.length() * type.width();
