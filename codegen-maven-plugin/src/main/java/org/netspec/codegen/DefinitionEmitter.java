@@ -55,6 +55,8 @@ final class DefinitionEmitter {
     private record Site(String field, boolean list, boolean conditional, TypeName type) {}
 
     private final Map<Expr, Site> sites = new IdentityHashMap<>();
+    /** While building: tensor variables last assigned a conv -> batchnorm chain, with that conv. */
+    private final Map<String, Site> normOfConv = new HashMap<>();
     private final List<Site> siteOrder = new ArrayList<>();
     private final JavaNames names = new JavaNames();
     private final ValueEmitter values;
@@ -180,6 +182,7 @@ final class DefinitionEmitter {
         loopDepth = 0;
         branchDepth = 0;
         temps = 0;
+        normOfConv.clear();
     }
 
     // ------------------------------------------------------------------ statements
@@ -192,6 +195,16 @@ final class DefinitionEmitter {
                 loop(f);
             } else {
                 Stmt.Return r = (Stmt.Return) stmt;
+                Expr.Binary sum = building ? residualEnd(r.value()) : null;
+                if (sum != null) {
+                    // relu(y + shortcut) where y = ... -> conv -> batchnorm: evaluation adds and rectifies inside that conv
+                    for (Expr side : List.of(sum.left(), sum.right())) {
+                        Site conv = side instanceof Expr.Name n ? normOfConv.get(names.java(n.name())) : null;
+                        if (conv != null) {
+                            code.addStatement("b.fuseResidual($N)", conv.field());
+                        }
+                    }
+                }
                 Expr.Binary residual = building ? null : residualEnd(r.value());
                 // return relu(y + shortcut): nothing here reads y afterwards, so its memory may hold the result
                 CodeBlock result = residual != null
@@ -212,6 +225,12 @@ final class DefinitionEmitter {
         boolean declared = !types.declares(a);
         if (type == Type.TENSOR) {
             chainInto(name, !declared, a.value());
+            Site conv = building ? foldedConv(a.value()) : null;
+            if (conv != null) {
+                normOfConv.put(name, conv);
+            } else {
+                normOfConv.remove(name);
+            }
         } else if (type.isStatic()) {
             if (!building && !runtimeNames.contains(a.name())) {
                 return; // used only to build layers
@@ -313,6 +332,17 @@ final class DefinitionEmitter {
             return;
         }
         emitAssign(target, declare, tensor(expr));
+    }
+
+    /** The conv of a chain ending in {@code conv -> batchnorm} that {@code b.fold} joins, or null. */
+    private Site foldedConv(Expr expr) {
+        if (expr instanceof Expr.Pipe p && isOp(p.step(), "batchnorm") && p.input() instanceof Expr.Pipe previous
+                && isOp(previous.step(), "conv")) {
+            Site conv = sites.get(previous);
+            Site norm = sites.get(p);
+            return conv != null && norm != null && !conv.list() && !norm.list() ? conv : null;
+        }
+        return null;
     }
 
     /** A field-held layer built only when this branch is taken, or null. */

@@ -86,6 +86,11 @@ public final class BatchNorm extends OpLayer {
     }
 
     @Override
+    boolean readsInput(Context ctx) {
+        return fusion == null || !fusion.folds(ctx);
+    }
+
+    @Override
     INDArray apply(INDArray x, Context ctx) {
         if (fusion != null && fusion.folds(ctx)) {
             return x;

@@ -92,7 +92,7 @@ public final class Builder {
      */
     public void fold(Layer conv, Layer norm) {
         if (conv instanceof Conv c && norm instanceof BatchNorm n) {
-            plan(new Fusion(c, n, false));
+            plan(new Fusion(c, n, false, false));
         }
     }
 
@@ -105,6 +105,19 @@ public final class Builder {
     public void fuseRelu(Layer conv) {
         if (conv instanceof Conv c && c.fusion() != null) {
             plan(c.fusion().withRelu());
+        }
+    }
+
+    /**
+     * Declares that the norm folded into {@code conv} is one side of the block's closing
+     * {@code relu(y + shortcut)} ({@link Context#addReluLastUse}): evaluation then runs the conv
+     * when that sum is taken, adding the other side and applying the relu inside it instead of in
+     * a pass of its own. Follows {@link #fold}; a conv with no norm folded in, or whose relu is
+     * fused, is left as it is.
+     */
+    public void fuseResidual(Layer conv) {
+        if (conv instanceof Conv c && c.fusion() != null && !c.fusion().relu()) {
+            plan(c.fusion().withResidual());
         }
     }
 

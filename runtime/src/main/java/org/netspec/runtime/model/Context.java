@@ -29,6 +29,44 @@ public final class Context {
     private final Map<INDArray, Layout> layouts = new java.util.IdentityHashMap<>();
 
     /**
+     * Outputs not computed yet, by the array that will hold them (compared by identity): an
+     * evaluation conv whose folded norm feeds a block's closing residual sum waits for that sum
+     * ({@link #addReluLastUse}) to run with it; whatever else reads the array first runs the conv
+     * on its own ({@link #settled}).
+     */
+    private final Map<INDArray, Deferred> deferred = new java.util.IdentityHashMap<>();
+
+    /** A convolution waiting for the residual sum its output feeds. */
+    interface Deferred {
+        /** Computes the output as it is. */
+        void run();
+
+        /**
+         * Computes {@code relu(output + residual)} into the output's array, {@code residual} (in the
+         * output's layout) unchanged; false where this CPU has no fused kernel for it.
+         */
+        boolean runAdding(INDArray residual);
+    }
+
+    /** {@code out} is to be computed by {@code d} when first read. */
+    void defer(INDArray out, Deferred d) {
+        deferred.put(out, d);
+    }
+
+    /** {@code x}, computed now if it was {@link #defer deferred}: every op that reads an array asks for it. */
+    INDArray settled(INDArray x) {
+        if (!deferred.isEmpty()) {
+            Deferred d = deferred.remove(x);
+            if (d != null) {
+                long t = start();
+                d.run();
+                stop("conv", "conv", t, x);
+            }
+        }
+        return x;
+    }
+
+    /**
      * Whether convolutions may run in the layouts oneDNN prefers on this CPU: not for an
      * exporter's trace, nor with {@code -Dnetspec.layouts=nhwc} (to compare).
      */
@@ -78,6 +116,7 @@ public final class Context {
      * training pass records, so that its gradient goes back to {@code x}'s layout.
      */
     INDArray relayout(INDArray x, Layout to) {
+        settled(x);
         Layout from = layout(x);
         Layout target = to == null || to.isNhwc() ? null : to;
         if (java.util.Objects.equals(from, target)) {
@@ -198,6 +237,7 @@ public final class Context {
     /** Keeps {@code value} under {@code path} when it was asked for; returns it either way. */
     public INDArray record(String path, INDArray value) {
         if (!wanted.isEmpty() && wanted.contains(path)) {
+            settled(value);
             Layout l = layout(value);
             kept.put(path, l == null ? value : l.reorder(value, Layout.nhwc(value)));
         }
@@ -212,6 +252,7 @@ public final class Context {
     // backward needs; generated code calls them as ctx.relu(y), ctx.add(y, shortcut).
 
     public INDArray relu(INDArray x) {
+        settled(x);
         if (rectified.containsKey(x)) {
             return x; // the conv or norm that made x applied this relu itself (and handles its gradient)
         }
@@ -225,6 +266,7 @@ public final class Context {
     }
 
     public INDArray sigmoid(INDArray x) {
+        settled(x);
         long t = start();
         INDArray y = stop("sigmoid", "sigmoid", t, Tensors.sigmoid(x));
         laidOut(y, layout(x));
@@ -235,6 +277,7 @@ public final class Context {
     }
 
     public INDArray tanh(INDArray x) {
+        settled(x);
         long t = start();
         INDArray y = stop("tanh", "tanh", t, Tensors.tanh(x));
         laidOut(y, layout(x));
@@ -245,6 +288,7 @@ public final class Context {
     }
 
     public INDArray silu(INDArray x) {
+        settled(x);
         long t = start();
         INDArray y = stop("silu", "silu", t, Tensors.silu(x));
         laidOut(y, layout(x));
@@ -259,6 +303,7 @@ public final class Context {
     }
 
     public INDArray gelu(INDArray x) {
+        settled(x);
         long t = start();
         INDArray y = stop("gelu", "gelu", t, Tensors.gelu(x));
         laidOut(y, layout(x));
@@ -281,6 +326,8 @@ public final class Context {
     }
 
     public INDArray add(INDArray a, INDArray b) {
+        settled(a);
+        settled(b);
         if (!java.util.Objects.equals(layout(a), layout(b))) {
             return add(shared(a, b), shared(b, a)); // elementwise: any layout, as long as both share it
         }
@@ -295,10 +342,36 @@ public final class Context {
 
     /** {@code relu(a + b)} as one op: generated code calls it for a residual block's end. */
     public INDArray addRelu(INDArray a, INDArray b) {
+        settled(a);
+        settled(b);
         if (!java.util.Objects.equals(layout(a), layout(b))) {
             return addRelu(shared(a, b), shared(b, a)); // elementwise: any layout, as long as both share it
         }
         return addRelu(a, b, false);
+    }
+
+    /**
+     * {@code relu(a + b)} computed by the deferred conv that makes one side (a's when both are),
+     * reading the other, which is left unchanged; null, with both sides computed, where neither is
+     * deferred or no fused kernel exists (the caller then adds as usual).
+     */
+    private INDArray addReluInConv(INDArray a, INDArray b) {
+        if (deferred.isEmpty() || a == b) {
+            return null;
+        }
+        INDArray out = deferred.containsKey(a) ? a : deferred.containsKey(b) ? b : null;
+        if (out == null) {
+            return null;
+        }
+        INDArray residual = relayout(out == a ? b : a, layout(out)); // computes it, too, if deferred
+        Deferred conv = deferred.remove(out);
+        long t = start();
+        if (!conv.runAdding(residual)) {
+            conv.run();
+            stop("conv", "conv", t, out);
+            return null;
+        }
+        return stop("add+relu", "conv+add+relu", t, out);
     }
 
     /** {@code relu(a + b)} of two arrays in one layout, into a new array or {@code over} a's memory. */
@@ -321,9 +394,17 @@ public final class Context {
      * — one activation less kept per residual block, as torchvision's in-place add and relu — when
      * nothing else can read it: {@code a} was made inside this block by an op whose backward does
      * not read its output (a batch norm), no recorded op has read it, and it is not a kept feature.
-     * Otherwise, and in evaluation, as {@link #addRelu}.
+     * In evaluation, when a side is the output of a conv that waits for this sum ({@link
+     * Fusion#residual}), that conv computes the sum and the relu into its output's memory.
+     * Otherwise as {@link #addRelu}.
      */
     public INDArray addReluLastUse(INDArray a, INDArray b) {
+        INDArray fused = addReluInConv(a, b);
+        if (fused != null) {
+            return fused;
+        }
+        settled(a);
+        settled(b);
         if (!java.util.Objects.equals(layout(a), layout(b))) {
             return addReluLastUse(shared(a, b), shared(b, a));
         }
@@ -347,6 +428,8 @@ public final class Context {
     }
 
     public INDArray multiply(INDArray a, INDArray b) {
+        settled(a);
+        settled(b);
         if (layout(a) != null || layout(b) != null) {
             return multiply(nhwc(a), nhwc(b)); // broadcasts by position
         }

@@ -29,6 +29,14 @@ public final class Conv extends OpLayer {
     private final Nd4jConv nd4j;
     /** oneDNN primitives and their re-laid-out weights, by batch size and training or not (float32 only). */
     private final Map<java.util.List<Object>, Kernel> kernels = new ConcurrentHashMap<>();
+    /**
+     * Evaluation primitives that add a residual and apply the relu ({@link Fusion#residual}), by
+     * batch size: the twin of the plain primitive {@code of}, with its weights ({@code conv} null
+     * where oneDNN has no optimised kernel for it).
+     */
+    private final Map<Long, Residual> residuals = new ConcurrentHashMap<>();
+
+    private record Residual(ConvForward of, ConvForward conv, INDArray weights, long version) {}
 
     /** The norm folded into this conv and whether its relu is fused, when there is one. */
     private Fusion fusion;
@@ -183,6 +191,29 @@ public final class Conv extends OpLayer {
         x = ctx.relayout(x, k.conv.srcLayout());
         INDArray b = fold ? foldedWeights()[1] : bias != null ? bias : zeroBias();
         INDArray out = Dnnl.uninitialized(batch, output().height(), output().width(), output().channels());
+        ctx.laidOut(out, k.conv.dstLayout());
+        if (fold && fused == ConvForward.Fused.NONE && fusion.residual() && !ctx.wants(fusion.norm().path())) {
+            // run when the block's sum is taken, with the sum and the relu inside the conv
+            Kernel plain = k;
+            INDArray in = x;
+            ctx.defer(out, new Context.Deferred() {
+                @Override
+                public void run() {
+                    plain.conv.run(in, plain.weights, b, out);
+                }
+
+                @Override
+                public boolean runAdding(INDArray residual) {
+                    Residual r = residual(plain, version);
+                    if (r.conv == null) {
+                        return false;
+                    }
+                    r.conv.runAdding(in, r.weights, b, residual, out);
+                    return true;
+                }
+            });
+            return new INDArray[] {x, out};
+        }
         if (training) {
             // the re-laid-out weights and the scratchpad are dead once the conv has run: not kept
             // in the pass's workspace until the step ends
@@ -192,11 +223,26 @@ public final class Conv extends OpLayer {
         } else {
             k.conv.run(x, k.weights, b, out);
         }
-        ctx.laidOut(out, k.conv.dstLayout());
         if (fused == ConvForward.Fused.RELU) {
             ctx.rectified(out);
         }
         return new INDArray[] {x, out};
+    }
+
+    /** The residual-adding twin of the evaluation kernel {@code plain}, built once per parameter version. */
+    private Residual residual(Kernel plain, long version) {
+        return residuals.compute(plain.conv.batch(), (batch, r) -> {
+            boolean same = r != null && r.of == plain.conv;
+            if (same && (r.conv == null || r.version == version)) {
+                return r;
+            }
+            ConvForward fusedConv = same ? r.conv : plain.conv.withResidual();
+            if (fusedConv == null) {
+                return new Residual(plain.conv, null, null, version);
+            }
+            INDArray w = fusedConv.readsWeightsOf(plain.conv) ? plain.weights : fusedConv.prepare(foldedWeights()[0]);
+            return new Residual(plain.conv, fusedConv, w, version);
+        });
     }
 
     private synchronized INDArray zeroBias() {

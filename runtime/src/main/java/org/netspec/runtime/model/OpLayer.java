@@ -30,6 +30,9 @@ abstract class OpLayer implements Layer {
 
     @Override
     public final INDArray forward(INDArray x, Context ctx) {
+        if (readsInput(ctx)) {
+            ctx.settled(x);
+        }
         if (!takesAnyLayout()) {
             x = ctx.nhwc(x);
         }
@@ -43,6 +46,15 @@ abstract class OpLayer implements Layer {
     }
 
     abstract INDArray apply(INDArray x, Context ctx);
+
+    /**
+     * Whether this pass reads the input's values (a norm folded into the conv before it passes
+     * them through unread); if so, an input whose computation was {@link Context#defer deferred}
+     * is computed first.
+     */
+    boolean readsInput(Context ctx) {
+        return true;
+    }
 
     /**
      * Whether {@link #apply} takes its input in whatever layout it comes (see {@link Context#layout});

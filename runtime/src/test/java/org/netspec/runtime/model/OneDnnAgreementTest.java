@@ -44,7 +44,19 @@ class OneDnnAgreementTest {
                     b.fold(conv, norm);
                     b.fuseRelu(conv);
                     return GradientCheckTest.sequence(conv, norm);
-                }, (layer, x, ctx) -> ctx.addRelu(ctx.relu(layer.forward(x, ctx)), x))));
+                }, (layer, x, ctx) -> ctx.addRelu(ctx.relu(layer.forward(x, ctx)), x)),
+                new Net("conv, folded batch norm, residual sum inside the conv (8 channels)", wide,
+                        (b, s) -> ResidualFusionTest.convNorm(b, "c", s, 3, true), ResidualFusionTest.identityBlock()),
+                new Net("conv, folded batch norm, residual sum inside the conv (16 channels)", Shape.of(16, 9, 9),
+                        (b, s) -> ResidualFusionTest.convNorm(b, "c", s, 3, true), ResidualFusionTest.identityBlock()),
+                new Net("residual sum inside the conv, both sides deferred (projection shortcut)", Shape.of(16, 9, 9),
+                        ResidualFusionTest::projectionBlock, GradientCheckTest.plain()),
+                new Net("residual sum inside the conv, its output read first", Shape.of(16, 9, 9),
+                        (b, s) -> ResidualFusionTest.convNorm(b, "c", s, 3, true),
+                        (layer, x, ctx) -> {
+                            INDArray y = layer.forward(x, ctx);
+                            return ctx.addReluLastUse(y, ctx.relu(y));
+                        })));
     }
 
     /** The net with a 1x1 conv in front, so that the net's input gradient shows in that conv's weights. */
