@@ -89,9 +89,9 @@ public final class Dnnl {
      */
     static final class Memory {
         final dnnl_memory handle;
-        private final INDArray owner;
+        private final Object owner;
 
-        private Memory(dnnl_memory handle, INDArray owner) {
+        private Memory(dnnl_memory handle, Object owner) {
             this.handle = handle;
             this.owner = owner;
         }
@@ -140,14 +140,44 @@ public final class Dnnl {
     private static final long ALIGNMENT = 64;
 
     /**
-     * A memory for {@code pd}'s scratchpad (user-managed, so that concurrent calls of one
-     * primitive never share one), on a fresh buffer; null when it needs none.
+     * A memory for {@code pd}'s scratchpad, or null when it needs none. The scratchpad mode is
+     * user-managed, so that concurrent calls of one primitive never share one; each thread has one
+     * buffer, grown to the largest scratchpad it has run (a primitive runs to completion before the
+     * thread runs the next), instead of an array per call: fewer native objects for the garbage
+     * collector to find and free between passes.
      */
     static Memory scratchpad(dnnl_primitive_desc pd) {
         dnnl_memory_desc_t md = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
         long size = bytes(md);
-        return size == 0 ? null : wrap(md, buffer(size));
+        if (size == 0) {
+            return null;
+        }
+        Scratch scratch = SCRATCH.get();
+        if (scratch.bytes < size) {
+            scratch.grow(size);
+        }
+        dnnl_memory memory = new dnnl_memory();
+        check(dnnl_memory_create(memory, md, ENGINE, new Address(scratch.aligned)), "memory");
+        return new Memory(memory, scratch);
     }
+
+    /** A thread's scratchpad: native memory that starts on a 64-byte boundary. */
+    private static final class Scratch {
+        private BytePointer storage;
+        private long aligned;
+        private long bytes;
+
+        void grow(long size) {
+            if (storage != null) {
+                storage.close();
+            }
+            storage = new BytePointer(size + ALIGNMENT);
+            aligned = (storage.address() + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT;
+            bytes = size;
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     /** Releases the memory objects, after which their arrays may go. */
     static void destroy(Memory... memories) {
@@ -184,7 +214,10 @@ public final class Dnnl {
         for (Memory m : memories) {
             n += m == null ? 0 : 1;
         }
-        dnnl_exec_arg_t args = new dnnl_exec_arg_t(n);
+        if (n > ARGUMENTS) {
+            throw new IllegalArgumentException(what + ": " + n + " arguments, room for " + ARGUMENTS);
+        }
+        dnnl_exec_arg_t args = ARGS.get();
         int i = 0;
         for (int k = 0; k < kinds.length; k++) {
             if (memories[k] != null) {
@@ -194,8 +227,12 @@ public final class Dnnl {
         dnnl_stream stream = STREAM.get();
         check(dnnl_primitive_execute(primitive, stream, n, args), what);
         check(dnnl_stream_wait(stream), what);
-        args.close();
     }
+
+    /** Each thread's argument list for {@link #execute}, room for more arguments than any primitive here takes. */
+    private static final int ARGUMENTS = 16;
+
+    private static final ThreadLocal<dnnl_exec_arg_t> ARGS = ThreadLocal.withInitial(() -> new dnnl_exec_arg_t(ARGUMENTS));
 
     /**
      * Copies {@code from} (described by {@code fromMd}) into a new array in layout {@code toMd}:
