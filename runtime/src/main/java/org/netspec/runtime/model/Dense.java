@@ -44,11 +44,16 @@ public final class Dense extends OpLayer {
         Tape tape = ctx.tape();
         if (tape != null) {
             tape.record(op(), out, new INDArray[] {x}, (g, grads) -> {
-                Tape.accumulate(grads, path() + ".weight", g.transpose().mmul(x));
+                // g^T x straight into an array outside the pass's workspaces: no transposed copy, none out of scratch
+                INDArray gradW = Tape.parameterGradientArray(x.dataType(), weight.shape());
+                Nd4j.gemm(g, x, gradW, true, false, 1.0, 0.0);
+                Tape.accumulate(grads, path() + ".weight", gradW);
                 if (bias != null) {
                     Tape.accumulate(grads, path() + ".bias", g.sum(0));
                 }
-                return new INDArray[] {g.mmul(weight)};
+                INDArray gradIn = Tape.gradientArray(x.dataType(), x.shape());
+                Nd4j.gemm(g, weight, gradIn, false, false, 1.0, 0.0);
+                return new INDArray[] {gradIn};
             });
         }
         return out;
