@@ -13,7 +13,6 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_create;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_destroy;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_query;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_query_md;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_destroy;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_execute;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_query_impl_info_str;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_query_scratchpad_md;
@@ -252,22 +251,26 @@ public final class Dnnl {
         return to;
     }
 
-    /** Reorder primitives between activation layouts, by their names: passes run the same ones every time. */
-    private static final java.util.Map<String, dnnl_primitive> REORDERS = new java.util.concurrent.ConcurrentHashMap<>();
-
-    /** {@link #reorderInto}, with the primitive kept under {@code key} (which names both layouts). */
-    static void reorderCached(String key, INDArray from, dnnl_memory_desc_t fromMd, INDArray to, dnnl_memory_desc_t toMd) {
-        run(REORDERS.computeIfAbsent(key, k -> reorderPrimitive(fromMd, toMd)), from, fromMd, to, toMd);
-    }
+    /**
+     * Reorder primitives by the two layouts they convert between (the bytes of both
+     * descriptions): a training step re-lays out every conv's weights and weight gradient, and
+     * creating a reorder (oneDNN generates its code then) costs more than running one.
+     */
+    private static final java.util.Map<java.util.List<java.nio.ByteBuffer>, dnnl_primitive> REORDERS =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Copies {@code from} into {@code to}, converting between the two layouts. */
     static void reorderInto(INDArray from, dnnl_memory_desc_t fromMd, INDArray to, dnnl_memory_desc_t toMd) {
-        dnnl_primitive reorder = reorderPrimitive(fromMd, toMd);
-        try {
-            run(reorder, from, fromMd, to, toMd);
-        } finally {
-            dnnl_primitive_destroy(reorder);
-        }
+        dnnl_primitive reorder = REORDERS.computeIfAbsent(java.util.List.of(contents(fromMd), contents(toMd)),
+                k -> reorderPrimitive(fromMd, toMd));
+        run(reorder, from, fromMd, to, toMd);
+    }
+
+    /** The bytes of a memory description, as a key. */
+    private static java.nio.ByteBuffer contents(dnnl_memory_desc_t md) {
+        byte[] bytes = new byte[(int) md.sizeof()];
+        new BytePointer(md).get(bytes);
+        return java.nio.ByteBuffer.wrap(bytes);
     }
 
     private static dnnl_primitive reorderPrimitive(dnnl_memory_desc_t fromMd, dnnl_memory_desc_t toMd) {

@@ -52,7 +52,7 @@ public final class Layout {
     /** {@code x} (of this layout, [N, H, W, C]-shaped) copied into a new array of layout {@code to}. */
     public INDArray reorder(INDArray x, Layout to) {
         INDArray out = Dnnl.uninitialized(x.shape());
-        Dnnl.reorderCached(name + " -> " + to.name, ConvForward.dense(x), md, out, to.md);
+        Dnnl.reorderInto(ConvForward.dense(x), md, out, to.md);
         return out;
     }
 
