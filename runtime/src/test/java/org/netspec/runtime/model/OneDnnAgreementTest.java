@@ -45,6 +45,11 @@ class OneDnnAgreementTest {
                     b.fuseRelu(conv);
                     return GradientCheckTest.sequence(conv, norm);
                 }, (layer, x, ctx) -> ctx.addRelu(ctx.relu(layer.forward(x, ctx)), x)),
+                new Net("conv 64 -> 64 3x3 stride 1 (Winograd in evaluation where oneDNN has it)", Shape.of(64, 10, 10),
+                        (b, s) -> b.conv("c", s, 64, Size.of(3), Size.of(1), Padding.of(1), Size.of(1), 1, true),
+                        GradientCheckTest.plain()),
+                new Net("conv 1x1, folded batch norm, residual sum inside the conv (16 channels)", Shape.of(16, 9, 9),
+                        (b, s) -> ResidualFusionTest.convNorm(b, "c", s, 1, true), ResidualFusionTest.identityBlock()),
                 new Net("conv, folded batch norm, residual sum inside the conv (8 channels)", wide,
                         (b, s) -> ResidualFusionTest.convNorm(b, "c", s, 3, true), ResidualFusionTest.identityBlock()),
                 new Net("conv, folded batch norm, residual sum inside the conv (16 channels)", Shape.of(16, 9, 9),

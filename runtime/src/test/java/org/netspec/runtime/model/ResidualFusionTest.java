@@ -55,9 +55,11 @@ class ResidualFusionTest {
     void sumRunsInsideTheConvAndEqualsThePlainPath() {
         Shape s = Shape.of(16, 12, 12);
         Parameters fusedParams = parameters();
-        Layer fused = convNorm(new Builder(fusedParams), "c", s, 3, true);
+        // a 1x1 conv, as a bottleneck's conv3 (3x3 stride-1 convs run Winograd's algorithm in
+        // evaluation where oneDNN has it, which takes no residual: those add in a pass of their own)
+        Layer fused = convNorm(new Builder(fusedParams), "c", s, 1, true);
         Parameters plainParams = parameters();
-        Layer plain = convNorm(new Builder(plainParams), "c", s, 3, false);
+        Layer plain = convNorm(new Builder(plainParams), "c", s, 1, false);
         fusedParams.all().forEach((name, value) -> plainParams.all().get(name).assign(value));
         fusedParams.state().forEach((name, value) -> plainParams.state().get(name).assign(value));
         INDArray x = Nd4j.rand(DataType.FLOAT, 2, 12, 12, 16).subi(0.5);
