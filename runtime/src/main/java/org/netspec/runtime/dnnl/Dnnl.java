@@ -10,7 +10,11 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_desc_get_size;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_desc_init_by_tag;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_destroy;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_create;
-import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_destroy;
+import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SCRATCHPAD;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_create;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_destroy;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_attr_set_scratchpad_mode;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_scratchpad_mode_user;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_query;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_desc_query_md;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_primitive_execute;
@@ -27,6 +31,7 @@ import org.bytedeco.dnnl.dnnl_exec_arg_t;
 import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
 import org.bytedeco.dnnl.dnnl_primitive;
+import org.bytedeco.dnnl.dnnl_primitive_attr;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.bytedeco.dnnl.dnnl_stream;
 import org.bytedeco.javacpp.BytePointer;
@@ -254,16 +259,29 @@ public final class Dnnl {
     /**
      * Reorder primitives by the two layouts they convert between (the bytes of both
      * descriptions): a training step re-lays out every conv's weights and weight gradient, and
-     * creating a reorder (oneDNN generates its code then) costs more than running one.
+     * creating a reorder (oneDNN generates its code then) costs more than running one. Their
+     * scratchpad is the calling thread's ({@link #scratchpad}): a weight reorder may need one,
+     * and threads share these primitives (with oneDNN's own scratchpad, concurrent weight
+     * reorders of one primitive corrupted each other: seen in Spark's multi-threaded scoring).
      */
-    private static final java.util.Map<java.util.List<java.nio.ByteBuffer>, dnnl_primitive> REORDERS =
+    private static final java.util.Map<java.util.List<java.nio.ByteBuffer>, Reorder> REORDERS =
             new java.util.concurrent.ConcurrentHashMap<>();
+
+    private record Reorder(dnnl_primitive_desc pd, dnnl_primitive primitive) {}
 
     /** Copies {@code from} into {@code to}, converting between the two layouts. */
     static void reorderInto(INDArray from, dnnl_memory_desc_t fromMd, INDArray to, dnnl_memory_desc_t toMd) {
-        dnnl_primitive reorder = REORDERS.computeIfAbsent(java.util.List.of(contents(fromMd), contents(toMd)),
-                k -> reorderPrimitive(fromMd, toMd));
-        run(reorder, from, fromMd, to, toMd);
+        Reorder reorder = REORDERS.computeIfAbsent(java.util.List.of(contents(fromMd), contents(toMd)),
+                k -> reorder(fromMd, toMd));
+        Memory src = wrap(fromMd, from);
+        Memory dst = wrap(toMd, to);
+        Memory scratch = scratchpad(reorder.pd);
+        try {
+            execute(reorder.primitive, new int[] {DNNL_ARG_SRC, DNNL_ARG_DST, DNNL_ARG_SCRATCHPAD},
+                    new Memory[] {src, dst, scratch}, "reorder");
+        } finally {
+            destroy(src, dst, scratch);
+        }
     }
 
     /** The bytes of a memory description, as a key. */
@@ -273,24 +291,16 @@ public final class Dnnl {
         return java.nio.ByteBuffer.wrap(bytes);
     }
 
-    private static dnnl_primitive reorderPrimitive(dnnl_memory_desc_t fromMd, dnnl_memory_desc_t toMd) {
-        dnnl_primitive_desc pd = new dnnl_primitive_desc();
-        check(dnnl_reorder_primitive_desc_create(pd, fromMd, ENGINE, toMd, ENGINE, null), "reorder description");
+    private static Reorder reorder(dnnl_memory_desc_t fromMd, dnnl_memory_desc_t toMd) {
+        dnnl_primitive_attr attr = new dnnl_primitive_attr();
+        check(dnnl_primitive_attr_create(attr), "attributes");
         try {
-            return primitive(pd, "reorder");
+            check(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user), "scratchpad mode");
+            dnnl_primitive_desc pd = new dnnl_primitive_desc();
+            check(dnnl_reorder_primitive_desc_create(pd, fromMd, ENGINE, toMd, ENGINE, attr), "reorder description");
+            return new Reorder(pd, primitive(pd, "reorder"));
         } finally {
-            dnnl_primitive_desc_destroy(pd); // the primitive keeps its own copy
-        }
-    }
-
-    private static void run(dnnl_primitive reorder, INDArray from, dnnl_memory_desc_t fromMd, INDArray to,
-            dnnl_memory_desc_t toMd) {
-        Memory src = wrap(fromMd, from);
-        Memory dst = wrap(toMd, to);
-        try {
-            execute(reorder, new int[] {DNNL_ARG_SRC, DNNL_ARG_DST}, new Memory[] {src, dst}, "reorder");
-        } finally {
-            destroy(src, dst);
+            dnnl_primitive_attr_destroy(attr);
         }
     }
 }
