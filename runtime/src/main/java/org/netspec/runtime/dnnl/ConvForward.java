@@ -166,8 +166,10 @@ public final class ConvForward {
      * direct one). Measured on the 2-core AVX-512 Xeon (oneDNN 2.5, 2026-12-03), ResNet-50 at batch
      * 1: its 3x3 stride-1 convolutions 1.5-1.6x as fast (256 channels at 14x14: 2.6 against 4.0
      * ms), equal at 7x7. Its rounding differs from the direct algorithm's by a few float32 ulps,
-     * well inside the 1e-4 the parity tests allow. {@code -Dnetspec.winograd=false} turns it off,
-     * to compare.
+     * well inside the 1e-4 the parity tests allow. Training keeps the direct algorithm: Winograd
+     * made the ResNet-50 step at batch 8 ~6 % faster there but raised its peak resident memory
+     * from 1,440 to 1,620 MB (its transforms' scratch), above PyTorch's. {@code
+     * -Dnetspec.winograd=false} turns it off, to compare.
      */
     private static final boolean WINOGRAD = !"false".equals(System.getProperty("netspec.winograd"));
 
