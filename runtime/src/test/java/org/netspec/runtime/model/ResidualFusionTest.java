@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
 import org.netspec.runtime.model.GradientCheckTest.Ops;
 
 /**
@@ -75,32 +76,36 @@ class ResidualFusionTest {
         assertThat(y.minNumber().doubleValue()).isGreaterThanOrEqualTo(0.0);
     }
 
+    /** A 1x1 conv -> norm waiting for its residual sum, an input, and the conv's plain output. */
+    private record Case(Layer layer, INDArray x, INDArray y) {
+        static Case make() {
+            Layer layer = convNorm(new Builder(parameters()), "c", Shape.of(16, 8, 8), 1, true);
+            INDArray x = Nd4j.rand(DataType.FLOAT, 1, 8, 8, 16).subi(0.5);
+            return new Case(layer, x, ctxRun(layer, x, (l, in, ctx) -> ctx.nhwc(l.forward(in, ctx))));
+        }
+    }
+
     @Test
     void readersOtherThanTheSumSeeTheConvsOwnOutput() {
-        Shape s = Shape.of(16, 8, 8);
-        Parameters params = parameters();
-        Layer layer = convNorm(new Builder(params), "c", s, 3, true);
-        INDArray x = Nd4j.rand(DataType.FLOAT, 1, 8, 8, 16).subi(0.5);
-        INDArray y = ctxRun(layer, x, (l, in, ctx) -> ctx.nhwc(l.forward(in, ctx)));
+        Case c = Case.make();
+        Layer layer = c.layer();
+        INDArray x = c.x();
+        INDArray y = c.y();
         // the same conv's output, read by a relu before the sum: the sum adds y to relu(y)
         INDArray z = ctxRun(layer, x, (l, in, ctx) -> {
             INDArray out = l.forward(in, ctx);
             return ctx.nhwc(ctx.addReluLastUse(out, ctx.relu(out)));
         });
-        INDArray expected = org.nd4j.linalg.ops.transforms.Transforms.relu(y.add(org.nd4j.linalg.ops.transforms.Transforms.relu(y, true)), false);
+        INDArray expected = Transforms.relu(y.add(Transforms.relu(y, true)), false);
         assertThat(z.sub(expected).amaxNumber().doubleValue()).isLessThanOrEqualTo(1e-6);
     }
 
     @Test
     void aWantedNormOutputIsKeptAsComputed() {
-        Shape s = Shape.of(16, 8, 8);
-        Parameters params = parameters();
-        Layer layer = convNorm(new Builder(params), "c", s, 3, true);
-        INDArray x = Nd4j.rand(DataType.FLOAT, 1, 8, 8, 16).subi(0.5);
-        INDArray y = ctxRun(layer, x, (l, in, ctx) -> ctx.nhwc(l.forward(in, ctx)));
+        Case c = Case.make();
         Context ctx = new Context(Mode.EVAL, Set.of("cbn"));
-        identityBlock().apply(layer, x, ctx);
-        assertThat(ctx.kept().get("cbn").sub(y).amaxNumber().doubleValue()).isLessThanOrEqualTo(1e-6);
+        identityBlock().apply(c.layer(), c.x(), ctx);
+        assertThat(ctx.kept().get("cbn").sub(c.y()).amaxNumber().doubleValue()).isLessThanOrEqualTo(1e-6);
     }
 
     private static INDArray ctxRun(Layer layer, INDArray x, Ops ops) {
