@@ -13,6 +13,7 @@ import static org.bytedeco.dnnl.global.dnnl.dnnl_convolution_winograd;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_dilated_convolution_forward_desc_init;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_eltwise_relu;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_format_tag_any;
+import static org.bytedeco.dnnl.global.dnnl.dnnl_memory_desc_equal;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_nChw16c;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_nChw8c;
 import static org.bytedeco.dnnl.global.dnnl.dnnl_forward_inference;
@@ -95,17 +96,17 @@ public final class ConvForward {
             long[] out = {batch, g.outC(), g.outH(), g.outW()};
             if (WINOGRAD && !training && g.kh() == 3 && g.kw() == 3 && g.sh() == 1 && g.sw() == 1 && g.dh() == 1
                     && g.dw() == 1 && g.groups() == 1) {
-                chosen = usable(tryCreate(dnnl_convolution_winograd, Dnnl.desc(in, dnnl_format_tag_any),
+                chosen = usable(tryCreate(dnnl_convolution_winograd, fused, Dnnl.desc(in, dnnl_format_tag_any),
                         Dnnl.desc(out, dnnl_format_tag_any)));
                 alg = chosen != null ? dnnl_convolution_winograd : alg;
             }
             if (chosen == null) {
-                chosen = usable(create(alg, Dnnl.desc(in, dnnl_format_tag_any), Dnnl.desc(out, dnnl_format_tag_any)));
+                chosen = usable(create(alg, fused, Dnnl.desc(in, dnnl_format_tag_any), Dnnl.desc(out, dnnl_format_tag_any)));
             }
             if (alg == dnnl_convolution_direct && PREFER_BLOCKED && chosen != null && new Layout(dnnl_primitive_desc_query_md(chosen, dnnl_query_dst_md, 0)).isNhwc()) {
                 for (int[] blocked : BLOCKED) {
                     int srcTag = g.inC() % blocked[1] == 0 ? blocked[0] : dnnl_format_tag_any; // a 3-channel image stays plain
-                    dnnl_primitive_desc pd = usable(tryCreate(alg, Dnnl.desc(in, srcTag), Dnnl.desc(out, blocked[0])));
+                    dnnl_primitive_desc pd = usable(tryCreate(alg, fused, Dnnl.desc(in, srcTag), Dnnl.desc(out, blocked[0])));
                     if (pd != null) {
                         dnnl_primitive_desc_destroy(chosen);
                         chosen = pd;
@@ -115,7 +116,7 @@ public final class ConvForward {
             }
         }
         this.algorithm = alg;
-        this.pd = chosen != null ? chosen : create(alg, g.src(batch), g.dst(batch));
+        this.pd = chosen != null ? chosen : create(alg, fused, g.src(batch), g.dst(batch));
         this.srcLayout = new Layout(dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0));
         this.dstLayout = new Layout(dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0));
         this.src = srcLayout.md;
@@ -152,9 +153,9 @@ public final class ConvForward {
     }
 
     /** {@link #create}, or null where oneDNN has no implementation for these layouts. */
-    private dnnl_primitive_desc tryCreate(int algorithm, dnnl_memory_desc_t srcMd, dnnl_memory_desc_t dstMd) {
+    private dnnl_primitive_desc tryCreate(int algorithm, Fused fused, dnnl_memory_desc_t srcMd, dnnl_memory_desc_t dstMd) {
         try {
-            return create(algorithm, srcMd, dstMd);
+            return create(algorithm, fused, srcMd, dstMd);
         } catch (IllegalStateException unimplemented) {
             return null;
         }
@@ -162,19 +163,19 @@ public final class ConvForward {
 
     /**
      * Winograd's algorithm for evaluation's 3x3 stride-1 convolutions, where oneDNN has an
-     * optimised kernel for it on this CPU (AVX-512: F(2x2, 3x3); none on AVX2, which keeps the
-     * direct one). Measured on the 2-core AVX-512 Xeon (oneDNN 2.5, 2026-12-03), ResNet-50 at batch
-     * 1: its 3x3 stride-1 convolutions 1.5-1.6x as fast (256 channels at 14x14: 2.6 against 4.0
-     * ms), equal at 7x7. Its rounding differs from the direct algorithm's by a few float32 ulps,
-     * well inside the 1e-4 the parity tests allow. Training keeps the direct algorithm: Winograd
-     * made the ResNet-50 step at batch 8 ~6 % faster there but raised its peak resident memory
-     * from 1,440 to 1,620 MB (its transforms' scratch), above PyTorch's. {@code
-     * -Dnetspec.winograd=false} turns it off, to compare.
+     * optimised kernel for it on this CPU (AVX-512: F(2x2, 3x3) or F(4x4, 3x3) by shape; none on
+     * AVX2, which keeps the direct one). Measured on the 2-core AVX-512 Xeon (oneDNN 2.5,
+     * 2026-12-03), ResNet-50 at batch 1: its 3x3 stride-1 convolutions 1.5-1.6x as fast (256
+     * channels at 14x14: 2.6 against 4.0 ms), equal at 7x7. Its results still agree with float64
+     * to the 1e-4 of OneDnnAgreementTest and with torchvision to TorchvisionParityTest's 1e-4.
+     * Training keeps the direct algorithm: Winograd made the ResNet-50 step at batch 8 ~6 %
+     * faster there but raised its peak resident memory from 1,440 to 1,620 MB (its transforms'
+     * scratch), to PyTorch's level. {@code -Dnetspec.winograd=false} turns it off, to compare.
      */
     private static final boolean WINOGRAD = !"false".equals(System.getProperty("netspec.winograd"));
 
-    /** {@code plain} with {@link Fused#RESIDUAL_RELU}, in its layouts; see {@link #withResidual}. */
-    private ConvForward(ConvForward plain) {
+    /** {@code plain}'s convolution as {@code pd}, a {@link Fused#RESIDUAL_RELU} one in its layouts; see {@link #withResidual}. */
+    private ConvForward(ConvForward plain, dnnl_primitive_desc pd) {
         this.geometry = plain.geometry;
         this.batch = plain.batch;
         this.hasBias = plain.hasBias;
@@ -182,10 +183,7 @@ public final class ConvForward {
         this.fused = Fused.RESIDUAL_RELU;
         this.bias = plain.bias;
         this.algorithm = plain.algorithm;
-        this.pd = tryCreate(algorithm, plain.src, plain.dst);
-        if (pd == null) {
-            throw new UnsupportedOperationException("no residual post-op for " + plain.geometry);
-        }
+        this.pd = pd;
         this.srcLayout = plain.srcLayout;
         this.dstLayout = plain.dstLayout;
         this.src = plain.src;
@@ -196,31 +194,27 @@ public final class ConvForward {
 
     /**
      * This convolution (evaluation, no post-op of its own) followed by {@code relu(y + residual)}
-     * with the residual in {@link #dstLayout()}, or null where oneDNN has only its reference loops
-     * for that fusion on this CPU.
+     * with the residual in {@link #dstLayout()}, or null where oneDNN has no optimised kernel for
+     * that fusion on this CPU (none at all for Winograd's algorithm, only reference loops elsewhere).
      */
     public ConvForward withResidual() {
         if (training || fused != Fused.NONE) {
             throw new IllegalStateException("a residual fuses only into an evaluation convolution without post-ops");
         }
-        ConvForward fusedConv;
-        try {
-            fusedConv = new ConvForward(this);
-        } catch (UnsupportedOperationException unimplemented) {
-            return null;
+        dnnl_primitive_desc fusedPd = tryCreate(algorithm, Fused.RESIDUAL_RELU, src, dst);
+        if (fusedPd != null && Dnnl.reference(fusedPd)) {
+            dnnl_primitive_desc_destroy(fusedPd);
+            fusedPd = null;
         }
-        if (Dnnl.reference(fusedConv.pd)) {
-            return null;
-        }
-        return fusedConv;
+        return fusedPd == null ? null : new ConvForward(this, fusedPd);
     }
 
     /** Whether {@code prepared} (from {@link #prepare}) is laid out as this primitive reads its weights. */
     public boolean readsWeightsOf(ConvForward other) {
-        return org.bytedeco.dnnl.global.dnnl.dnnl_memory_desc_equal(weights, other.weights) == 1;
+        return dnnl_memory_desc_equal(weights, other.weights) == 1;
     }
 
-    private dnnl_primitive_desc create(int algorithm, dnnl_memory_desc_t srcMd, dnnl_memory_desc_t dstMd) {
+    private dnnl_primitive_desc create(int algorithm, Fused fused, dnnl_memory_desc_t srcMd, dnnl_memory_desc_t dstMd) {
         ConvGeometry g = geometry;
         dnnl_memory_desc_t anyWeights = Dnnl.desc(g.weightDims(), dnnl_format_tag_any);
         dnnl_convolution_desc_t desc = new dnnl_convolution_desc_t();

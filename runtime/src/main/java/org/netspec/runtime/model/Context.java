@@ -352,8 +352,8 @@ public final class Context {
 
     /**
      * {@code relu(a + b)} computed by the deferred conv that makes one side (a's when both are),
-     * reading the other, which is left unchanged; null, with both sides computed, where neither is
-     * deferred or no fused kernel exists (the caller then adds as usual).
+     * reading the other, which is left unchanged; null where neither is deferred or no fused
+     * kernel exists (the caller then settles both and adds as usual).
      */
     private INDArray addReluInConv(INDArray a, INDArray b) {
         if (deferred.isEmpty() || a == b) {
@@ -364,13 +364,11 @@ public final class Context {
             return null;
         }
         INDArray residual = relayout(out == a ? b : a, layout(out)); // computes it, too, if deferred
-        Deferred conv = deferred.remove(out);
         long t = start();
-        if (!conv.runAdding(residual)) {
-            conv.run();
-            stop("conv", "conv", t, out);
-            return null;
+        if (!deferred.get(out).runAdding(residual)) {
+            return null; // the caller's settled(out) runs the conv on its own
         }
+        deferred.remove(out);
         return stop("add+relu", "conv+add+relu", t, out);
     }
 
